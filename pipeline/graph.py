@@ -1,0 +1,100 @@
+"""The pipeline graph: feeds -> entries -> pages -> articles -> groups -> Parquet -> publish."""
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+
+import apache_beam as beam
+
+from schemas.tables import ARTICLE_SCHEMA, REJECT_SCHEMA, SEEN_SCHEMA
+from transforms.extract import ExtractText
+from transforms.feeds import ReadFeeds
+from transforms.fetch import FetchArticles
+from transforms.grouping import GroupCopies
+from transforms.language import DetectLanguage
+from transforms.normalise import NormaliseMetadata
+from transforms.publish import PublishRun
+from transforms.seen import (DropSeen, article_order, entry_order, skip_article, skip_entry)
+from transforms.state import (SEEN_DIR, ReadSeen, seen_from_article, seen_from_reject,
+                              seen_from_skip)
+from transforms.tally import CountBy, CountGroups
+from transforms.write import WriteTable, date_partition
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything the graph needs besides Beam's options; built once by pipeline.main."""
+    run_id: str
+    output: str
+    staging: str
+    feeds: tuple
+    policy: object
+    fetch_threads: int
+    shards: int
+    run_info: dict
+
+
+def reject_row(reject, run_id):
+    row = asdict(reject)
+    row["run_id"] = run_id
+    row["at"] = (reject.at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return row
+
+
+def reject_tally_key(reject):
+    return ("rejects/" if reject.is_entry else "feed_rejects/") + reject.reason
+
+
+def build(p, cfg):
+    """Add newsbeam's transforms to pipeline p. Returns the manifest PCollection."""
+    specs = p | "FeedList" >> beam.Create(cfg.feeds)
+    feeds = specs | "ReadFeeds" >> ReadFeeds(cfg.policy)
+
+    seen = p | "ReadSeen" >> ReadSeen(cfg.output)
+    seen_links = seen | "SeenLinks" >> beam.Map(lambda r: r["url_key"])
+    seen_articles = seen | "SeenArticles" >> beam.FlatMap(
+        lambda r: [r["article_id"]] if r["article_id"] else [])
+
+    fresh = feeds.entries | "DropSeenLinks" >> DropSeen(
+        seen_links, lambda e: e.url_key, entry_order, skip_entry)
+    pages = fresh.fresh | "FetchArticles" >> FetchArticles(cfg.policy, cfg.fetch_threads)
+    extracted = pages.pages | "ExtractText" >> ExtractText()
+    with_language = extracted.extracted | "DetectLanguage" >> DetectLanguage()
+    normalised = with_language | "NormaliseMetadata" >> NormaliseMetadata(cfg.run_id)
+    unique = normalised.articles | "DropSeenArticles" >> DropSeen(
+        seen_articles, lambda a: a["article_id"], article_order, skip_article)
+    articles = unique.fresh | "GroupCopies" >> GroupCopies()
+
+    rejects = ((feeds.rejects, pages.rejects, extracted.rejects, normalised.rejects)
+               | "AllRejects" >> beam.Flatten())
+    skipped = (fresh.skipped, unique.skipped) | "AllSkipped" >> beam.Flatten()
+    seen_rows = (
+        (articles | "SeenFromArticles" >> beam.Map(seen_from_article),
+         skipped | "SeenFromSkips" >> beam.FlatMap(seen_from_skip, run_id=cfg.run_id),
+         rejects | "SeenFromRejects" >> beam.FlatMap(seen_from_reject, run_id=cfg.run_id))
+        | "AllSeen" >> beam.Flatten())
+
+    staged = (
+        (articles | "WriteArticles" >> WriteTable(
+            "articles", ARTICLE_SCHEMA, cfg.staging, "articles", cfg.run_id,
+            partition=date_partition("published_at", "fetched_at"), shards=cfg.shards),
+         rejects
+         | "RejectRows" >> beam.Map(reject_row, run_id=cfg.run_id)
+         | "WriteRejects" >> WriteTable(
+             "rejects", REJECT_SCHEMA, cfg.staging, "rejects", cfg.run_id,
+             partition=date_partition("at"), shards=cfg.shards),
+         seen_rows | "WriteSeen" >> WriteTable("seen", SEEN_SCHEMA, cfg.staging, SEEN_DIR,
+                                               cfg.run_id))
+        | "AllStaged" >> beam.Flatten())
+
+    counts = (
+        (specs | "CountFeeds" >> CountBy(lambda _: "feeds"),
+         feeds.entries | "CountEntries" >> CountBy(lambda _: "entries"),
+         feeds.rejects | "EntryRejects" >> beam.Filter(lambda r: r.is_entry)
+         | "CountRejectedEntries" >> CountBy(lambda _: "entries"),
+         articles | "CountArticles" >> CountBy(lambda _: "articles"),
+         rejects | "CountRejects" >> CountBy(reject_tally_key),
+         skipped | "CountSkipped" >> CountBy(lambda s: "skipped/" + s.reason),
+         articles | "CountGroups" >> CountGroups())
+        | "AllCounts" >> beam.Flatten()
+        | "Sum" >> beam.CombinePerKey(sum))
+
+    return (staged, counts) | "PublishRun" >> PublishRun(cfg.output, cfg.run_id, cfg.run_info)

@@ -1,0 +1,123 @@
+"""Command line: `newsbeam --feeds FEEDS --output OUT [Beam options]` or `python -m pipeline`."""
+import json
+import logging
+import platform
+import secrets
+import sys
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import (PipelineOptions, WorkerOptions,
+                                                  StandardOptions)
+
+from pipeline.graph import RunConfig, build
+from pipeline.options import NewsbeamOptions, OptionsError, fetch_policy, normalise_argv, validate
+from pipeline.summary import format_summary
+from transforms.publish import PublishError, manifest_path, recover, staging_dir
+
+# Prism (DirectRunner's first choice) downloads a binary; the FnApiRunner runs in-process,
+# supports --direct_num_workers/--direct_running_mode, and needs no network.
+DEFAULT_RUNNER = "FnApiRunner"
+_VERSIONED = ("apache-beam", "trafilatura", "feedparser", "langdetect", "pyarrow")
+
+
+def new_run_id(now=None):
+    """Sortable and unique: UTC start time plus 6 random hex digits."""
+    now = now or datetime.now(timezone.utc)
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def _versions():
+    found = {"python": platform.python_version()}
+    for name in ("newsbeam",) + _VERSIONED:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def prepare(argv):
+    """Parse and validate options, recover dead runs, and build the run's configuration."""
+    argv = normalise_argv(list(argv))
+    options = PipelineOptions(argv)
+    standard = options.view_as(StandardOptions)
+    if not standard.runner:
+        standard.runner = DEFAULT_RUNNER
+    opts = options.view_as(NewsbeamOptions)
+    feeds = validate(options)
+    logging.getLogger().setLevel(opts.log_level.upper())
+    harness = options.view_as(WorkerOptions)
+    if not harness.default_sdk_harness_log_level:
+        harness.default_sdk_harness_log_level = opts.log_level.upper()  # worker processes too
+    output = opts.output.rstrip("/")
+    finished, discarded = recover(output)
+    for run_id in finished:
+        logging.warning("finished publishing run %s, which had stopped mid-publish", run_id)
+    for run_id in discarded:
+        logging.warning("discarded the unpublished staging files of dead run %s", run_id)
+    run_id = new_run_id()
+    staging = staging_dir(output, run_id)
+    try:
+        FileSystems.mkdirs(staging)
+    except IOError as exc:
+        raise PublishError(f"cannot create {staging}: {exc}") from exc
+    run_info = {"run_id": run_id, "started_at": datetime.now(timezone.utc).isoformat(),
+                "options": options.get_all_options(drop_default=True, retain_unknown_options=True),
+                "versions": _versions(), "feeds": [f.url for f in feeds],
+                "recovered_runs": finished}
+    cfg = RunConfig(run_id=run_id, output=output, staging=staging, feeds=tuple(feeds),
+                    policy=fetch_policy(opts), fetch_threads=opts.fetch_threads,
+                    shards=opts.shards, run_info=run_info)
+    return options, cfg
+
+
+def start(argv):
+    """Build and start the pipeline; returns (PipelineResult, RunConfig) without waiting."""
+    options, cfg = prepare(argv)
+    p = beam.Pipeline(options=options)
+    build(p, cfg)
+    return p.run(), cfg
+
+
+def run(argv=None):
+    """Start a run and return its PipelineResult without waiting (Flex Templates need this)."""
+    return start(sys.argv[1:] if argv is None else argv)[0]
+
+
+def read_manifest(output, run_id):
+    with FileSystems.open(manifest_path(output, run_id)) as fh:
+        return json.loads(fh.read())
+
+
+def run_and_wait(argv):
+    """Run to completion; returns the manifest. Raises if the run failed."""
+    result, cfg = start(argv)
+    state = result.wait_until_finish()
+    if state != beam.runners.runner.PipelineState.DONE:
+        raise RuntimeError(f"pipeline ended in state {state}")
+    return read_manifest(cfg.output, cfg.run_id), cfg
+
+
+def main(argv=None):
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    argv = sys.argv[1:] if argv is None else argv
+    started = time.monotonic()
+    try:
+        manifest, cfg = run_and_wait(argv)
+    except OptionsError as exc:
+        print(f"newsbeam: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except (PublishError, OSError) as exc:
+        print(f"newsbeam: run failed, output not written: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - the pipeline re-raises worker errors wrapped
+        cause = exc
+        while cause.__cause__ is not None:
+            cause = cause.__cause__
+        print(f"newsbeam: run failed: {type(cause).__name__}: {cause}", file=sys.stderr)
+        sys.exit(1)
+    print(format_summary(manifest, cfg.output, time.monotonic() - started))

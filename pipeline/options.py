@@ -1,0 +1,92 @@
+"""newsbeam's own options, next to Beam's, validated before anything starts."""
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+from transforms.feedlist import FeedListError, parse_feed_list
+from transforms.http import DEFAULT_USER_AGENT, FetchPolicy
+
+
+class OptionsError(ValueError):
+    """A bad option: the message names the flag."""
+
+
+class NewsbeamOptions(PipelineOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser):
+        parser.add_argument("--feeds", help="Feed list: local path or URI; plain text (URL and "
+                            "optional source name per line, # comments) or OPML.")
+        parser.add_argument("--output", help="Dataset root: local path or a Beam filesystem URI.")
+        parser.add_argument("--allow_private_hosts", action="store_true", default=False,
+                            help="Allow loopback/private/link-local addresses (off: refused as "
+                            "private_address).")
+        parser.add_argument("--http_user_agent", default=DEFAULT_USER_AGENT,
+                            help="User-Agent for every request; name yourself and a contact URL.")
+        parser.add_argument("--connect_timeout", type=float, default=5.0,
+                            help="Seconds to connect (default 5).")
+        parser.add_argument("--read_timeout", type=float, default=15.0,
+                            help="Seconds to wait for each read (default 15).")
+        parser.add_argument("--total_timeout", type=float, default=30.0,
+                            help="Seconds for a whole request including the body (default 30).")
+        parser.add_argument("--max_body_bytes", type=int, default=10 * 1024 * 1024,
+                            help="Largest body accepted, checked while reading (default 10 MiB).")
+        parser.add_argument("--max_redirects", type=int, default=5,
+                            help="Redirects followed per request (default 5).")
+        parser.add_argument("--retries", type=int, default=2,
+                            help="Extra attempts on timeouts, connection errors, 429 and 5xx "
+                            "(default 2).")
+        parser.add_argument("--fetch_threads", type=int, default=16,
+                            help="Concurrent requests per worker (default 16).")
+        parser.add_argument("--shards", type=int, default=1,
+                            help="Files per date partition per run (default 1).")
+        parser.add_argument("--log_level", default="WARNING",
+                            help="Python log level: DEBUG, INFO, WARNING (default), ERROR.")
+
+
+def normalise_argv(argv):
+    """Accept --dashed-names for every option by rewriting them to --underscored_names."""
+    out = []
+    for arg in argv:
+        if arg.startswith("--") and len(arg) > 2:
+            name, sep, value = arg[2:].partition("=")
+            arg = "--" + name.replace("-", "_") + sep + value
+        out.append(arg)
+    return out
+
+
+def fetch_policy(opts):
+    return FetchPolicy(connect_timeout=opts.connect_timeout, read_timeout=opts.read_timeout,
+                       total_timeout=opts.total_timeout, max_body_bytes=opts.max_body_bytes,
+                       max_redirects=opts.max_redirects, retries=opts.retries,
+                       user_agent=opts.http_user_agent, allow_private_hosts=opts.allow_private_hosts)
+
+
+def validate(options):
+    """Check every option and read the feed list. Returns the FeedSpecs; raises OptionsError."""
+    opts = options.view_as(NewsbeamOptions)
+    if not opts.feeds:
+        raise OptionsError("--feeds is required: a feed list file (text or OPML)")
+    if not opts.output:
+        raise OptionsError("--output is required: the dataset root folder or URI")
+    positive = {"--connect_timeout": opts.connect_timeout, "--read_timeout": opts.read_timeout,
+                "--total_timeout": opts.total_timeout, "--max_body_bytes": opts.max_body_bytes,
+                "--fetch_threads": opts.fetch_threads, "--shards": opts.shards}
+    for flag, value in positive.items():
+        if value is None or value <= 0:
+            raise OptionsError(f"{flag} must be greater than 0 (got {value})")
+    for flag, value in {"--max_redirects": opts.max_redirects, "--retries": opts.retries}.items():
+        if value is None or value < 0:
+            raise OptionsError(f"{flag} must be 0 or more (got {value})")
+    if opts.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise OptionsError(f"--log_level must be DEBUG, INFO, WARNING or ERROR (got {opts.log_level})")
+    if options.view_as(StandardOptions).streaming:
+        raise OptionsError("--streaming is not supported yet: run batch ('once') runs from a "
+                           "scheduler for now")
+    try:
+        with FileSystems.open(opts.feeds) as fh:
+            text = fh.read().decode("utf-8-sig", errors="replace")
+    except Exception as exc:  # noqa: BLE001 - every filesystem raises its own kinds
+        raise OptionsError(f"--feeds: cannot read {opts.feeds}: {exc}") from None
+    try:
+        return parse_feed_list(text, origin=opts.feeds)
+    except FeedListError as exc:
+        raise OptionsError(f"--feeds: {exc}") from None

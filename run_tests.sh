@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Run the test suite (creates .venv with the test extras on first use). Arguments go to pytest.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")" && pwd)"
+EXTRAS=test
+source "$ROOT/scripts/ensure_venv.sh"
+cd "$ROOT"
+exec "$VENV/bin/python" -m pytest "$@"

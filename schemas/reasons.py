@@ -1,0 +1,33 @@
+"""Stable reject reason codes. Users filter on these: never rename one."""
+
+REASONS = {
+    # feed level
+    "feed_http_error": "The feed URL answered with an HTTP error status.",
+    "not_a_feed": "The feed URL did not return RSS, Atom or RDF.",
+    "parse_error": "The feed or page could not be parsed.",
+    # entry level
+    "no_link": "The feed entry has no link.",
+    "bad_url": "The entry link is not an absolute http(s) URL.",
+    # fetching (feeds and articles)
+    "http_4xx": "Client error other than 404/410 (the status is in http_status).",
+    "http_404": "Not found.",
+    "http_410": "Gone.",
+    "http_429": "Rate limited, and retries did not help.",
+    "http_5xx": "Server error, and retries did not help.",
+    "timeout": "Connect, read or total deadline exceeded.",
+    "connection_error": "DNS, refused connection, reset or TLS failure.",
+    "too_many_redirects": "Redirect limit exceeded or a redirect loop.",
+    "too_large": "Body larger than --max_body_bytes.",
+    "private_address": "Host resolves to a loopback/private/link-local/reserved address "
+                       "(allow with --allow_private_hosts).",
+    "not_html": "The page is not HTML (PDF, image, binary).",
+    # extraction
+    "no_text": "Extraction found no article text.",
+    "extract_error": "The extractor failed on this page.",
+    "normalise_error": "The extracted metadata could not be normalised (a bug: please report it).",
+}
+
+# Worth another try in a later run: not recorded in _state, so the next run fetches them again.
+TRANSIENT_REASONS = frozenset({
+    "http_429", "http_5xx", "timeout", "connection_error", "feed_http_error", "extract_error",
+})

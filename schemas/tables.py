@@ -1,0 +1,65 @@
+"""The Parquet schemas, pinned here and never inferred from data.
+
+Adding a column bumps the minor version; renaming or retyping one bumps the major version.
+Each field carries its meaning in the field metadata, so the data dictionary is generated from
+this file (`python -m schemas.dictionary`) and cannot drift from what is written.
+"""
+import pyarrow as pa
+
+SCHEMA_VERSION = "1.0"
+
+UTC_TS = pa.timestamp("us", tz="UTC")
+
+
+def _field(name, type_, doc, nullable=True):
+    return pa.field(name, type_, nullable=nullable, metadata={"doc": doc})
+
+
+ARTICLE_SCHEMA = pa.schema([
+    _field("article_id", pa.string(), "Stable id: first 32 hex digits of SHA-256 of canonical_url.", False),
+    _field("url", pa.string(), "Final URL after redirects.", False),
+    _field("canonical_url", pa.string(),
+           "Canonical form: rel=canonical or og:url when on the same site, else the final URL; "
+           "scheme and host lower-cased, default port, fragment and tracking parameters removed.", False),
+    _field("feed_url", pa.string(), "The feed the entry came from.", False),
+    _field("source", pa.string(), "Publisher display name: feed-list name, else og:site_name, else feed title."),
+    _field("source_domain", pa.string(), "Registered domain of url (Public Suffix aware), or the host for IPs."),
+    _field("title", pa.string(), "Headline: the page's (og:title / <title>, site name removed), else the feed entry's."),
+    _field("description", pa.string(), "Standfirst: page meta description, else the feed entry summary (text only)."),
+    _field("text", pa.string(), "Article body extracted by trafilatura (paragraphs separated by newlines).", False),
+    _field("language", pa.string(), "ISO 639-1 code detected by langdetect on the first 2,000 characters."),
+    _field("language_score", pa.float32(), "langdetect's probability for `language` (0-1)."),
+    _field("authors", pa.list_(pa.string()), "Person names, one per element, cleaned (no 'By', roles, e-mails, publisher)."),
+    _field("published_at", UTC_TS, "Publication instant in UTC; null when no source gives one (never invented)."),
+    _field("updated_at", UTC_TS, "Last modification instant in UTC, when given."),
+    _field("date_source", pa.string(), "Where published_at came from: jsonld, meta, feed, url, text or none."),
+    _field("fetched_at", UTC_TS, "When the page was fetched (UTC).", False),
+    _field("word_count", pa.int32(), "Whitespace-separated words in text.", False),
+    _field("tags", pa.list_(pa.string()), "Keywords and categories from the page and the feed entry."),
+    _field("image_url", pa.string(), "Lead image (og:image or the feed's enclosure)."),
+    _field("dup_id", pa.string(), "article_id of the canonical copy of this text (itself when canonical).", False),
+    _field("story_id", pa.string(), "article_id of the lead article of this story (itself when lead).", False),
+    _field("run_id", pa.string(), "The run that wrote this row.", False),
+])
+
+REJECT_SCHEMA = pa.schema([
+    _field("run_id", pa.string(), "The run that wrote this row.", False),
+    _field("stage", pa.string(),
+           "Where it failed: feed_fetch, feed_parse, entry, article_fetch, extract, normalise.", False),
+    _field("url", pa.string(), "The feed URL (feed_* stages) or article URL that failed."),
+    _field("feed_url", pa.string(), "The feed the entry came from."),
+    _field("reason", pa.string(), "Stable reason code (see the README's failure table).", False),
+    _field("detail", pa.string(), "Human-readable message."),
+    _field("http_status", pa.int32(), "Last HTTP status seen, if any."),
+    _field("at", UTC_TS, "When it failed (UTC).", False),
+])
+
+SEEN_SCHEMA = pa.schema([
+    _field("url_key", pa.string(), "Hash of the canonicalised entry link.", False),
+    _field("article_id", pa.string(), "article_id written for it, if any."),
+    _field("status", pa.string(), "article, duplicate or rejected.", False),
+    _field("reason", pa.string(), "Reject reason for status=rejected."),
+    _field("run_id", pa.string(), "The run that recorded it.", False),
+])
+
+TABLES = {"articles": ARTICLE_SCHEMA, "rejects": REJECT_SCHEMA, "seen": SEEN_SCHEMA}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Create .venv and install newsbeam into it on first use (or when setup.py changed).
+# Sourced by run_local.sh and run_tests.sh; EXTRAS selects pip extras (e.g. "test").
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${NEWSBEAM_VENV:-$ROOT/.venv}"
+PYTHON="${PYTHON:-python3}"
+EXTRAS="${EXTRAS:-}"
+stamp="$VENV/.newsbeam-installed${EXTRAS:+-$EXTRAS}"
+# An install with the test extras also satisfies a plain run.
+[ -z "$EXTRAS" ] && [ -f "$VENV/.newsbeam-installed-test" ] && stamp="$VENV/.newsbeam-installed-test"
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "newsbeam: creating virtualenv in $VENV (first run only)" >&2
+  "$PYTHON" -m venv "$VENV"
+fi
+if [ ! -f "$stamp" ] || [ "$ROOT/setup.py" -nt "$stamp" ]; then
+  echo "newsbeam: installing dependencies (first run only, a few minutes)" >&2
+  "$VENV/bin/python" -m pip install --quiet --upgrade pip >&2
+  "$VENV/bin/python" -m pip install --quiet -e "$ROOT${EXTRAS:+[$EXTRAS]}" >&2
+  touch "$stamp"
+fi

@@ -1,0 +1,32 @@
+"""Packaging for newsbeam: one distribution for local runs and for Beam workers (--setup_file)."""
+from setuptools import find_packages, setup
+
+REQUIRES = [
+    "apache-beam>=2.77,<3",
+    "feedparser>=6.0.11,<7",
+    "trafilatura>=2.0,<3",
+    # lxml 6 split lxml.html.clean out; trafilatura's justext fallback imports it.
+    "lxml_html_clean>=0.4",
+    "langdetect>=1.0.9,<2",
+    "pyarrow>=15",
+    "urllib3>=2.2,<3",
+    "courlan>=1.3",
+    "tldextract>=5.1",
+    "python-dateutil>=2.9",
+    "xxhash>=3.4",
+]
+
+setup(
+    name="newsbeam",
+    version="0.1.0",
+    description="News ingestion on Apache Beam: feeds -> articles -> copies and stories -> Parquet",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=find_packages(include=["pipeline", "pipeline.*", "transforms", "transforms.*",
+                                    "schemas", "schemas.*"]),
+    include_package_data=True,
+    install_requires=REQUIRES,
+    extras_require={"test": ["pytest>=8", "duckdb>=1.1", "pandas>=2"]},
+    entry_points={"console_scripts": ["newsbeam=pipeline.main:main"]},
+)

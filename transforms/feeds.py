@@ -1,0 +1,152 @@
+"""Fetch feeds and parse their entries (feedparser: RSS 0.9x/1.0/2.0, Atom)."""
+import html
+import re
+from datetime import timezone, datetime
+
+import apache_beam as beam
+import feedparser
+from apache_beam.metrics import Metrics
+
+from schemas.records import FeedEntry, Reject
+from transforms.dates import parse_datetime
+from transforms.http import FetchError, Fetcher
+from transforms.urls import UrlError, canonicalize_url, stable_id
+
+REJECTS = "rejects"
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+class FeedParseError(Exception):
+    def __init__(self, reason, detail):
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def strip_html(text):
+    """Plain text from an HTML fragment (feed summaries)."""
+    if not text:
+        return None
+    plain = html.unescape(_TAG.sub(" ", text))
+    plain = re.sub(r"\s+", " ", plain).strip()
+    return plain or None
+
+
+def _entry_date(entry, name):
+    raw = entry.get(name)
+    dt, _ = parse_datetime(raw)
+    if dt is None and entry.get(f"{name}_parsed"):
+        # feedparser understood a format we did not; its struct_time is UTC
+        dt = datetime(*entry[f"{name}_parsed"][:6], tzinfo=timezone.utc)
+    return dt
+
+
+def _entry_authors(entry):
+    names = [a.get("name") for a in entry.get("authors", []) if a.get("name")]
+    if not names and entry.get("author"):
+        names = [entry["author"]]
+    return names
+
+
+def _entry_image(entry):
+    for media in entry.get("media_content", []) + entry.get("media_thumbnail", []):
+        if media.get("url"):
+            return media["url"]
+    for link in entry.get("links", []):
+        if link.get("rel") == "enclosure" and str(link.get("type", "")).startswith("image/"):
+            return link.get("href")
+    return None
+
+
+def parse_feed(body, feed_url, content_type="", source_name=None):
+    """Parse feed bytes into (entries, rejects). Raises FeedParseError if it is not a feed.
+
+    Entries without a usable link become entry-level rejects, so they are still accounted for.
+    """
+    parsed = feedparser.parse(body, response_headers={"content-type": content_type or "",
+                                                       "content-location": feed_url},
+                              resolve_relative_uris=True, sanitize_html=True)
+    if not parsed.get("version") and not parsed.entries:
+        problem = parsed.get("bozo_exception")
+        raise FeedParseError("not_a_feed", f"not RSS, Atom or RDF ({problem or 'no feed found'})")
+    feed = parsed.feed
+    feed_title = strip_html(feed.get("title"))
+    language = (feed.get("language") or "").split("-")[0].lower() or None
+    entries, rejects = [], []
+    for position, item in enumerate(parsed.entries):
+        link = item.get("link") or next(
+            (l.get("href") for l in item.get("links", []) if l.get("href")), None)
+        title = strip_html(item.get("title"))
+        if not link:
+            rejects.append(Reject("entry", "no_link", None, feed_url,
+                                  f"entry {position} ({title or 'untitled'}) has no link"))
+            continue
+        try:
+            link = canonicalize_url(link, base=feed_url)
+        except UrlError as exc:
+            rejects.append(Reject("entry", "bad_url", str(link)[:2000], feed_url, str(exc)))
+            continue
+        entries.append(FeedEntry(
+            feed_url=feed_url, link=link, url_key=stable_id(link), position=position,
+            source_name=source_name, feed_title=feed_title, feed_language=language,
+            title=title, summary=strip_html(item.get("summary")),
+            authors=_entry_authors(item), published=_entry_date(item, "published"),
+            updated=_entry_date(item, "updated"),
+            tags=[t.get("term") for t in item.get("tags", []) if t.get("term")],
+            image_url=_entry_image(item)))
+    return entries, rejects
+
+
+class _FetchAndParseFeedFn(beam.DoFn):
+    def __init__(self, policy):
+        self.policy = policy
+        self.feeds_ok = Metrics.counter("feeds", "feeds_fetched")
+        self.feeds_failed = Metrics.counter("feeds", "feeds_failed")
+        self.entries_found = Metrics.counter("feeds", "entries_found")
+
+    def setup(self):
+        self.fetcher = Fetcher(self.policy)
+
+    def teardown(self):
+        self.fetcher.close()
+
+    def process(self, spec):
+        try:
+            response = self.fetcher.get(spec.url, {"Accept": "application/rss+xml, "
+                                         "application/atom+xml, application/xml, text/xml, */*"})
+            entries, rejects = parse_feed(response.body, spec.url,
+                                          response.headers.get("content-type", ""), spec.name)
+        except FetchError as exc:
+            self.feeds_failed.inc()
+            reason = "feed_http_error" if exc.reason.startswith("http_") else exc.reason
+            yield beam.pvalue.TaggedOutput(REJECTS, Reject(
+                "feed_fetch", reason, spec.url, spec.url, exc.detail, exc.http_status,
+                datetime.now(timezone.utc)))
+            return
+        except FeedParseError as exc:
+            self.feeds_failed.inc()
+            yield beam.pvalue.TaggedOutput(REJECTS, Reject(
+                "feed_parse", exc.reason, spec.url, spec.url, exc.detail, None,
+                datetime.now(timezone.utc)))
+            return
+        self.feeds_ok.inc()
+        self.entries_found.inc(len(entries) + len(rejects))
+        for reject in rejects:
+            reject.at = datetime.now(timezone.utc)
+            yield beam.pvalue.TaggedOutput(REJECTS, reject)
+        yield from entries
+
+
+class ReadFeeds(beam.PTransform):
+    """FeedSpec -> FeedEntry, with feed-level and entry-level rejects on the `rejects` output."""
+
+    def __init__(self, policy):
+        super().__init__()
+        self.policy = policy
+
+    def expand(self, specs):
+        return (specs
+                | "SpreadFeeds" >> beam.Reshuffle()
+                | "FetchAndParse" >> beam.ParDo(_FetchAndParseFeedFn(self.policy))
+                .with_outputs(REJECTS, main="entries"))

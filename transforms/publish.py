@@ -1,0 +1,163 @@
+"""Publish a run: move its staged files where readers look, then its state, then its manifest.
+
+The plan is written to staging before the first move, and every step is idempotent, so a run
+killed while publishing is finished by the next run (`recover`): readers never see a partial
+file, and `_state` never runs ahead of the articles it describes.
+"""
+import json
+import logging
+from datetime import datetime, timezone
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+
+STAGING = "_staging"
+RUNS = "_runs"
+PLAN = "_PLAN.json"
+# Tables move in this order: data first, state after it, the manifest last of all.
+ORDER = {"articles": 0, "rejects": 0, "seen": 1}
+
+_LOG = logging.getLogger(__name__)
+
+
+class PublishError(IOError):
+    """Output could not be written or moved: the run must fail loudly."""
+
+
+def staging_dir(output, run_id):
+    return FileSystems.join(output, STAGING, run_id)
+
+
+def manifest_path(output, run_id):
+    return FileSystems.join(output, RUNS, f"{run_id}.json")
+
+
+def make_plan(output, staged_files):
+    """[(source, destination)] in publishing order."""
+    ordered = sorted(staged_files, key=lambda f: (ORDER.get(f.table, 9), f.final_relpath))
+    return [(f.staged_path, FileSystems.join(output, f.final_relpath)) for f in ordered]
+
+
+def _write_bytes(path, data):
+    try:
+        with FileSystems.create(path) as fh:
+            fh.write(data)
+    except Exception as exc:  # noqa: BLE001 - every backend raises its own kinds
+        raise PublishError(f"cannot write {path}: {exc}") from exc
+
+
+def _ensure_parent(path):
+    parent = FileSystems.split(path)[0]
+    try:
+        FileSystems.mkdirs(parent)
+    except IOError:
+        pass  # exists already (object stores have no folders at all)
+
+
+def execute_plan(output, run_id, moves, manifest):
+    """Carry out (or finish) a publish plan; raises PublishError if a file went missing."""
+    for source, destination in moves:
+        if FileSystems.exists(source):
+            _ensure_parent(destination)
+            try:
+                FileSystems.rename([source], [destination])
+            except Exception as exc:  # noqa: BLE001
+                raise PublishError(f"cannot move {source} to {destination}: {exc}") from exc
+        if not FileSystems.exists(destination):
+            raise PublishError(f"{destination} was not published: staged file {source} is gone")
+    target = manifest_path(output, run_id)
+    _ensure_parent(target)
+    _write_bytes(target, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
+    staging = staging_dir(output, run_id)
+    try:
+        FileSystems.delete([staging])
+    except Exception as exc:  # noqa: BLE001 - leftovers under _staging are harmless to readers
+        _LOG.warning("could not remove %s: %s", staging, exc)
+
+
+def publish(output, run_id, staged_files, manifest):
+    """Write the plan, then carry it out."""
+    moves = make_plan(output, staged_files)
+    manifest = {**manifest, "files": [dst for _, dst in moves],
+                "finished_at": datetime.now(timezone.utc).isoformat()}
+    plan_path = FileSystems.join(staging_dir(output, run_id), PLAN)
+    _ensure_parent(plan_path)
+    _write_bytes(plan_path, json.dumps({"moves": moves, "manifest": manifest}, default=str).encode())
+    execute_plan(output, run_id, moves, manifest)
+    return manifest
+
+
+def recover(output):
+    """Finish publishing runs that died mid-publish; drop staging of runs that died earlier.
+
+    Returns (finished run ids, discarded run ids). Call before a run starts, one run per output
+    at a time (a run still writing its staging folder would lose it).
+    """
+    finished, discarded = [], []
+    pattern = FileSystems.join(output, STAGING, "*", PLAN)
+    plans = {m.path for m in FileSystems.match([pattern])[0].metadata_list}
+    for plan_path in sorted(plans):
+        run_id = FileSystems.split(FileSystems.split(plan_path)[0])[1]
+        with FileSystems.open(plan_path) as fh:
+            plan = json.loads(fh.read())
+        execute_plan(output, run_id, [tuple(m) for m in plan["moves"]],
+                     {**plan["manifest"], "recovered": True})
+        finished.append(run_id)
+    leftovers = FileSystems.match([FileSystems.join(output, STAGING, "*")])[0].metadata_list
+    for run_dir in sorted({m.path for m in leftovers}):
+        FileSystems.delete([run_dir])
+        discarded.append(FileSystems.split(run_dir.rstrip("/"))[1])
+    return finished, discarded
+
+
+class _PublishFn(beam.DoFn):
+    def __init__(self, output, run_id, run_info):
+        self.output = output
+        self.run_id = run_id
+        self.run_info = run_info
+
+    def process(self, _, staged, counts):
+        manifest = {**self.run_info, "counts": summarise_counts(counts), "status": "complete"}
+        yield publish(self.output, self.run_id, staged, manifest)
+
+
+def summarise_counts(counts):
+    """Tally keys ('rejects/http_404': 3, ...) into the manifest's count sections."""
+    summary = {"feeds": 0, "feeds_failed": 0, "entries": 0, "articles": 0, "rejects": 0,
+               "skipped": 0, "rejects_by_reason": {}, "feed_rejects_by_reason": {},
+               "skipped_by_reason": {}, "copy_groups": 0, "copies_in_groups": 0, "stories": 0,
+               "articles_in_stories": 0}
+    for key, value in counts.items():
+        section, _, detail = key.partition("/")
+        if section == "rejects":
+            summary["rejects"] += value
+            summary["rejects_by_reason"][detail] = value
+        elif section == "feed_rejects":
+            summary["feeds_failed"] += value
+            summary["feed_rejects_by_reason"][detail] = value
+        elif section == "skipped":
+            summary["skipped"] += value
+            summary["skipped_by_reason"][detail] = value
+        else:
+            summary[key] = value
+    summary["accounting_balanced"] = (
+        summary["entries"] == summary["articles"] + summary["rejects"] + summary["skipped"])
+    return summary
+
+
+class PublishRun(beam.PTransform):
+    """Once every table is staged: publish the files, the state, then the manifest."""
+
+    def __init__(self, output, run_id, run_info):
+        super().__init__()
+        self.output = output
+        self.run_id = run_id
+        self.run_info = run_info
+
+    def expand(self, inputs):
+        staged, counts = inputs
+        return (staged.pipeline
+                | "Once" >> beam.Create([None])
+                | "Publish" >> beam.ParDo(_PublishFn(self.output, self.run_id, self.run_info),
+                                          staged=beam.pvalue.AsList(staged),
+                                          counts=beam.pvalue.AsDict(counts)))
