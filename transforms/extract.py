@@ -14,6 +14,7 @@ from trafilatura.utils import load_html
 from schemas.records import Reject
 
 REJECTS = "rejects"
+MIN_WORDS = 10  # below this, what trafilatura found is navigation, not an article
 
 _META_PUBLISHED = ("article:published_time", "og:article:published_time", "datepublished",
                    "pubdate", "publishdate", "publish-date", "dc.date.issued", "dc.date",
@@ -65,6 +66,15 @@ def structured_dates(tree):
     return found
 
 
+def _without_headline(text, title):
+    """trafilatura's text starts with the <h1> when it is inside the article: the headline is
+    in `title` already, and copies under another headline should not differ by it."""
+    first, _, rest = text.partition("\n")
+    if title and first.strip().casefold() == title.strip().casefold():
+        return rest.strip()
+    return text
+
+
 def extract_page(html, url):
     """Body text and metadata of one page as a plain dict, or None when there is no text."""
     tree = load_html(html)
@@ -74,10 +84,11 @@ def extract_page(html, url):
     dates = structured_dates(tree)
     doc = bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
                           include_tables=False, favor_precision=False)
-    if doc is None or not (doc.text or "").strip():
+    text = _without_headline((doc.text or "").strip() if doc else "", doc.title if doc else None)
+    if len(text.split()) < MIN_WORDS:
         return None
     return {
-        "text": doc.text.strip(),
+        "text": text,
         "title": doc.title,
         "byline": doc.author,
         "sitename": doc.sitename,

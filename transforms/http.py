@@ -221,15 +221,19 @@ class Fetcher:
             if "timed out" in str(exc):
                 raise FetchError("timeout", str(exc), url=url) from None
             raise FetchError("connection_error", str(exc), url=url) from None
-        try:
-            response = Response(url=url, status=raw.status,
-                                headers={k.lower(): v for k, v in raw.headers.items()},
-                                fetched_at=datetime.now(timezone.utc))
-            if raw.status < 300:
-                response.body = self._read_body(raw, started, url)
+        response = Response(url=url, status=raw.status,
+                            headers={k.lower(): v for k, v in raw.headers.items()},
+                            fetched_at=datetime.now(timezone.utc))
+        if raw.status >= 300:
+            raw.close()  # an unread error body must not be left for the next request
             return response
-        finally:
-            raw.release_conn()
+        try:
+            response.body = self._read_body(raw, started, url)
+        except FetchError:
+            raw.close()
+            raise
+        raw.release_conn()
+        return response
 
     def _read_body(self, raw, started, url):
         limit = self.policy.max_body_bytes
@@ -251,9 +255,6 @@ class Fetcher:
                     raise FetchError("timeout", f"total deadline {self.policy.total_timeout}s "
                                      "exceeded while reading the body", raw.status, url)
                 chunks.append(chunk)
-        except FetchError:
-            raw.close()
-            raise
         except (ReadTimeoutError, socket.timeout) as exc:
             raise FetchError("timeout", str(exc), raw.status, url) from None
         except (ProtocolError, HTTPError, OSError) as exc:

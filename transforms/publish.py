@@ -103,10 +103,12 @@ def recover(output):
         execute_plan(output, run_id, [tuple(m) for m in plan["moves"]],
                      {**plan["manifest"], "recovered": True})
         finished.append(run_id)
-    leftovers = FileSystems.match([FileSystems.join(output, STAGING, "*")])[0].metadata_list
-    for run_dir in sorted({m.path for m in leftovers}):
-        FileSystems.delete([run_dir])
-        discarded.append(FileSystems.split(run_dir.rstrip("/"))[1])
+    root = FileSystems.join(output, STAGING)
+    leftovers = FileSystems.match([FileSystems.join(root, "**")])[0].metadata_list
+    dead = {m.path[len(root):].lstrip("/").split("/", 1)[0] for m in leftovers}
+    for run_id in sorted(dead - set(finished)):
+        FileSystems.delete([FileSystems.join(root, run_id)])
+        discarded.append(run_id)
     return finished, discarded
 
 

@@ -1,0 +1,101 @@
+"""Shared fixtures: loopback servers only (tests never touch the internet)."""
+import gzip
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+from apache_beam.testing.test_pipeline import TestPipeline
+
+from pipeline.demo_server import DemoSites
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DEMO_CORPUS = ROOT / "demo" / "corpus"
+
+
+def beam_pipeline():
+    """A TestPipeline on the in-process FnApiRunner (DirectRunner would try to download Prism)."""
+    return TestPipeline(runner=FnApiRunner())
+
+
+class Route:
+    """What the fixture server answers for one path: status, headers, body, delay."""
+
+    def __init__(self, body=b"", status=200, headers=None, delay=0.0, content_type="text/html"):
+        self.body = body if isinstance(body, bytes) else body.encode("utf-8")
+        self.status = status
+        self.headers = {"Content-Type": content_type, **(headers or {})}
+        self.delay = delay
+
+
+class FixtureServer:
+    """A loopback HTTP server whose routes the test sets: {path: Route or callable(handler)}."""
+
+    def __init__(self, host="127.0.0.1"):
+        self.routes = {}
+        self.hits = {}
+        routes, hits = self.routes, self.hits
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                hits[self.path] = hits.get(self.path, 0) + 1
+                route = routes.get(self.path) or routes.get(self.path.split("?")[0])
+                if callable(route):
+                    route = route(self, hits[self.path])
+                if route is None:
+                    route = Route(b"not found", 404)
+                if route.delay:
+                    time.sleep(route.delay)
+                self.send_response(route.status)
+                for name, value in route.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(route.body)))
+                self.end_headers()
+                self.wfile.write(route.body)
+
+        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.server.daemon_threads = True
+        self.base = f"http://{host}:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path):
+        return self.base + path
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def server():
+    srv = FixtureServer()
+    yield srv
+    srv.close()
+
+
+@pytest.fixture(scope="session")
+def demo_sites():
+    with DemoSites(DEMO_CORPUS) as sites:
+        yield sites
+
+
+def demo_page(outlet, slug):
+    """The HTML of a demo corpus page, as served (placeholders left in)."""
+    return gzip.decompress((DEMO_CORPUS / outlet / "articles" / f"{slug}.html.gz").read_bytes()
+                           ).decode("utf-8")
+
+
+def fixture_text(name):
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+PYTHON = sys.executable

@@ -1,0 +1,51 @@
+from lxml import html as lxml_html
+
+from tests.conftest import demo_page
+from transforms.extract import extract_page, structured_dates
+from transforms.language import detect_language
+
+
+def test_extract_seed_page_keeps_body_and_metadata():
+    page = extract_page(demo_page("meridian", "blinken-urges-restraint"),
+                        "http://127.0.0.11/articles/blinken-urges-restraint.html")
+    assert page["text"].startswith("The U.S. diplomat continues to press for a ceasefire")
+    assert "Most read" not in page["text"] and "newsletter" not in page["text"]
+    assert page["title"] == "Blinken urges all parties to stop escalatory actions"
+    assert page["sitename"] == "The Daily Meridian"
+    assert page["dates"]["jsonld"][0] == "2024-08-01T10:15:00-04:00"
+    assert page["html_lang"] == "en"
+
+
+def test_extract_returns_none_without_text():
+    assert extract_page("<html><body><nav>Home</nav></body></html>", "http://x.example/") is None
+
+
+def test_structured_dates_from_graph_and_meta():
+    tree = lxml_html.fromstring("""<html><head>
+      <script type="application/ld+json">{"@graph": [{"@type": "WebSite"},
+        {"@type": ["NewsArticle"], "datePublished": "2024-03-01T08:00:00+01:00",
+         "dateModified": "2024-03-01T09:00:00+01:00"}]}</script>
+      <meta property="article:published_time" content="2024-03-01T07:00:00Z">
+      </head><body><time datetime="2024-03-01">1 March</time></body></html>""")
+    dates = structured_dates(tree)
+    assert dates["jsonld"] == ("2024-03-01T08:00:00+01:00", "2024-03-01T09:00:00+01:00")
+    assert dates["meta"] == ("2024-03-01T07:00:00Z", None)
+    assert dates["text"] == ("2024-03-01", None)
+
+
+def test_broken_jsonld_is_ignored():
+    tree = lxml_html.fromstring('<html><head><script type="application/ld+json">{oops'
+                                '</script></head><body></body></html>')
+    assert structured_dates(tree) == {}
+
+
+def test_language_is_detected_and_deterministic():
+    english = "The council voted on Tuesday to approve the new budget for the harbour. " * 5
+    german = "Der Gemeinderat hat am Dienstag den neuen Haushalt für den Hafen beschlossen. " * 5
+    assert detect_language(english)[0] == "en"
+    assert detect_language(german)[0] == "de"
+    assert len({detect_language(english * 3) for _ in range(5)}) == 1
+
+
+def test_language_falls_back_to_the_hint_on_short_text():
+    assert detect_language("OK 123", hint="fr") == ("fr", None)

@@ -1,0 +1,59 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from tests.conftest import FIXTURES, DEMO_CORPUS
+from transforms.feeds import FeedParseError, parse_feed, strip_html
+
+FEEDS = FIXTURES / "feeds"
+
+
+def test_real_rss20_with_offset_date():
+    entries, rejects = parse_feed((FEEDS / "rss_2.0_spiegel.xml").read_bytes(),
+                                  "https://www.spiegel.de/feed.rss", "application/rss+xml")
+    assert rejects == [] and len(entries) == 1
+    entry = entries[0]
+    assert entry.link.startswith("https://omny.fm/shows/spiegel-update")
+    assert entry.published == datetime(2021, 2, 6, 23, 1, tzinfo=timezone.utc)
+    assert entry.feed_language == "de" and entry.feed_title
+
+
+def test_real_atom_with_author_and_media():
+    entries, _ = parse_feed((FEEDS / "atom_mediarss_newscred_1.xml").read_bytes(),
+                            "http://www.example.com/feed")
+    assert entries[0].link == "http://www.example.com/the-day-off-tampa"
+    assert entries[0].authors == ["Some author"]
+
+
+@pytest.mark.parametrize("outlet, feed", [("meridian", "feed.xml"), ("northwind", "feed.atom"),
+                                          ("harbor", "feed.rdf")])
+def test_demo_feeds_in_all_three_formats(outlet, feed):
+    body = (DEMO_CORPUS / outlet / feed).read_bytes().replace(b"%%BASE%%", b"http://h.example")
+    body = body.replace(b"%%BASE:meridian%%", b"http://m.example")
+    entries, rejects = parse_feed(body, f"http://h.example/{feed}")
+    assert len(entries) == 13 and rejects == []
+    assert all(e.published or e.updated for e in entries)
+    assert all(e.link.startswith("http://") for e in entries)
+
+
+def test_entries_without_usable_links_become_rejects():
+    body = b"""<rss version="2.0"><channel><title>t</title>
+      <item><title>no link</title></item>
+      <item><title>js</title><link>javascript:alert(1)</link></item>
+      <item><title>relative</title><link>/news/1.html?utm_source=rss</link></item>
+    </channel></rss>"""
+    entries, rejects = parse_feed(body, "https://example.com/rss.xml")
+    assert [e.link for e in entries] == ["https://example.com/news/1.html"]
+    assert sorted(r.reason for r in rejects) == ["bad_url", "no_link"]
+    assert all(r.is_entry for r in rejects)
+
+
+def test_html_is_not_a_feed():
+    with pytest.raises(FeedParseError) as err:
+        parse_feed(b"<html><body><p>Hello</p></body></html>", "https://example.com/")
+    assert err.value.reason == "not_a_feed"
+
+
+def test_strip_html():
+    assert strip_html("<p>A &amp; <b>B</b></p>\n") == "A & B"
+    assert strip_html("") is None
