@@ -1,0 +1,14 @@
+"""Docs that cannot drift: the README's data dictionary is the pinned schema's."""
+from schemas.dictionary import embed
+from tests.conftest import ROOT
+
+
+def test_readme_dictionary_is_current():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme == embed(readme), "run: python -m schemas.dictionary README.md"
+
+
+def test_readme_names_the_two_commands_and_ci_runs_the_test_one():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "./run_local.sh" in readme and "./run_tests.sh" in readme
+    assert "./run_tests.sh" in (ROOT / ".ci" / "run").read_text()
