@@ -4,11 +4,11 @@ from datetime import datetime, timezone
 
 import apache_beam as beam
 
-from schemas.tables import ARTICLE_SCHEMA, REJECT_SCHEMA, SEEN_SCHEMA
+from schemas.tables import ARTICLE_SCHEMA, REJECT_SCHEMA, SEEN_SCHEMA, SIGNATURE_SCHEMA
 from transforms.extract import ExtractText
 from transforms.feeds import ReadFeeds
 from transforms.fetch import FetchArticles
-from transforms.grouping import GroupCopies
+from transforms.grouping import INDEX_DIR, GroupArticles
 from transforms.language import DetectLanguage
 from transforms.normalise import NormaliseMetadata
 from transforms.publish import PublishRun
@@ -61,7 +61,8 @@ def build(p, cfg):
     normalised = with_language | "NormaliseMetadata" >> NormaliseMetadata(cfg.run_id)
     unique = normalised.articles | "DropSeenArticles" >> DropSeen(
         seen_articles, lambda a: a["article_id"], article_order, skip_article)
-    articles = unique.fresh | "GroupCopies" >> GroupCopies()
+    grouped = unique.fresh | "GroupArticles" >> GroupArticles(cfg.run_id, cfg.output)
+    articles = grouped["articles"]
 
     rejects = ((feeds.rejects, pages.rejects, extracted.rejects, normalised.rejects)
                | "AllRejects" >> beam.Flatten())
@@ -82,7 +83,10 @@ def build(p, cfg):
              "rejects", REJECT_SCHEMA, cfg.staging, "rejects", cfg.run_id,
              partition=date_partition("at"), shards=cfg.shards),
          seen_rows | "WriteSeen" >> WriteTable("seen", SEEN_SCHEMA, cfg.staging, SEEN_DIR,
-                                               cfg.run_id))
+                                               cfg.run_id),
+         grouped["index"] | "WriteIndex" >> WriteTable(
+             "signatures", SIGNATURE_SCHEMA, cfg.staging, INDEX_DIR, cfg.run_id,
+             partition=date_partition("when")))
         | "AllStaged" >> beam.Flatten())
 
     counts = (

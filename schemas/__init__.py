@@ -2,9 +2,9 @@
 from schemas.records import FeedEntry, FeedSpec, Reject, Skip
 from schemas.reasons import REASONS, TRANSIENT_REASONS
 from schemas.tables import (ARTICLE_SCHEMA, REJECT_SCHEMA, SCHEMA_VERSION, SEEN_SCHEMA,
-                            TABLES)
+                            SIGNATURE_SCHEMA, TABLES)
 
 __all__ = [
-    "ARTICLE_SCHEMA", "REJECT_SCHEMA", "SEEN_SCHEMA", "SCHEMA_VERSION", "TABLES",
+    "ARTICLE_SCHEMA", "REJECT_SCHEMA", "SEEN_SCHEMA", "SIGNATURE_SCHEMA", "SCHEMA_VERSION", "TABLES",
     "FeedSpec", "FeedEntry", "Reject", "Skip", "REASONS", "TRANSIENT_REASONS",
 ]

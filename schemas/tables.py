@@ -62,4 +62,20 @@ SEEN_SCHEMA = pa.schema([
     _field("run_id", pa.string(), "The run that recorded it.", False),
 ])
 
-TABLES = {"articles": ARTICLE_SCHEMA, "rejects": REJECT_SCHEMA, "seen": SEEN_SCHEMA}
+SIGNATURE_SCHEMA = pa.schema([
+    _field("article_id", pa.string(), "The written article.", False),
+    _field("dup_id", pa.string(), "Its dup_id as written.", False),
+    _field("story_id", pa.string(), "Its story_id as written.", False),
+    _field("source_domain", pa.string(), "Registered domain (per-site boilerplate)."),
+    _field("when", UTC_TS, "published_at, else fetched_at (story time window)."),
+    _field("word_count", pa.int32(), "Text length (canonical choice).", False),
+    _field("fingerprints", pa.list_(pa.int64()), "Winnowed word 8-gram hashes."),
+    _field("quoted", pa.list_(pa.int64()), "The fingerprints inside quotations."),
+    _field("quoted_shingles", pa.list_(pa.int64()), "Hashes of quoted word 5-grams."),
+    _field("term_buckets", pa.list_(pa.int32()), "Hashed content words."),
+    _field("term_counts", pa.list_(pa.int32()), "Their counts."),
+    _field("run_id", pa.string(), "The run that wrote it.", False),
+])
+
+TABLES = {"articles": ARTICLE_SCHEMA, "rejects": REJECT_SCHEMA, "seen": SEEN_SCHEMA,
+          "signatures": SIGNATURE_SCHEMA}

@@ -1,9 +1,11 @@
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from tests.conftest import demo_page
 from transforms.extract import extract_page
-from transforms.fingerprints import containment, fingerprints, normalise_text, tokens, winnow
-from transforms.grouping import Node, candidate_pairs, canonical_order, cluster, is_copy
+from transforms.fingerprints import (analyse, containment, fingerprints, normalise_text,
+                                     quoted_tokens, tokens, winnow)
+from transforms.grouping import (Signature, assign_groups, candidate_pairs, canonical_order,
+                                 is_copy, is_story, tfidf_cosine)
 
 
 def seed_texts():
@@ -25,8 +27,8 @@ def test_typography_does_not_change_tokens():
 
 def test_winnowing_keeps_one_hash_per_window():
     hashes = [5, 3, 8, 1, 9, 7, 2, 6]
-    assert winnow(hashes, 3) == {3, 1, 2}
-    assert winnow([4, 2], 5) == {4, 2}
+    assert {hashes[i] for i in winnow(hashes, 3)} == {3, 1, 2}
+    assert winnow([4, 2], 5) == {0, 1}
 
 
 def test_any_shared_run_of_12_words_shares_a_fingerprint():
@@ -52,20 +54,78 @@ def test_truncated_and_retyped_copies_are_copies():
     assert is_copy(*shared(toi, retyped))
 
 
-def test_boilerplate_fingerprints_form_no_pairs():
-    assert candidate_pairs([("a", "x.com"), ("b", "y.com")]) == [("a", "b")]
-    same_site = [(f"a{i}", "x.com") for i in range(5)]
+def test_boilerplate_hashes_form_no_pairs():
+    assert candidate_pairs([("a", "x.com", True), ("b", "y.com", True)]) == [("a", "b")]
+    same_site = [(f"a{i}", "x.com", True) for i in range(5)]
     assert candidate_pairs(same_site) == []
-    everywhere = [(f"a{i}", f"site{i}.com") for i in range(101)]
+    everywhere = [(f"a{i}", f"site{i}.com", True) for i in range(101)]
     assert candidate_pairs(everywhere) == []
+    # two already-written articles were judged before: no pair
+    assert candidate_pairs([("a", "x.com", False), ("b", "y.com", False)]) == []
 
 
-def test_clusters_are_transitive_and_canonical_is_earliest_then_longest():
-    t1 = datetime(2024, 8, 1, 6, tzinfo=timezone.utc)
-    t2 = datetime(2024, 8, 1, 9, tzinfo=timezone.utc)
-    nodes = [Node("c", t2, 900), Node("b", t1, 300), Node("a", None, 1000), Node("z", t1, 500),
-             Node("solo", t1, 10)]
-    assignment = cluster(nodes, [("a", "b"), ("b", "c"), ("c", "z")])
-    assert {assignment[x][0] for x in "abcz"} == {"z"}  # earliest, then longest
-    assert assignment["solo"] == ("solo", "solo")
-    assert canonical_order(Node("x", None, 5)) > canonical_order(Node("y", t2, 1))
+def sig(article_id, hour=None, words=100, dup_id=None, story_id=None):
+    when = None if hour is None else datetime(2024, 8, 1, tzinfo=timezone.utc) + timedelta(hours=hour)
+    return Signature(article_id, "x.com", when, words, None, dup_id, story_id)
+
+
+def test_copies_are_transitive_and_canonical_is_earliest_then_longest():
+    sigs = [sig("c", 9, 900), sig("b", 6, 300), sig("a", None, 1000), sig("z", 6, 500),
+            sig("solo", 1)]
+    ids = assign_groups(sigs, [("a", "b"), ("b", "c"), ("c", "z")], [])
+    assert {ids[x][0] for x in "abcz"} == {"z"}
+    assert ids["solo"] == ("solo", "solo")
+    assert canonical_order(sig("x")) > canonical_order(sig("y", 9))
+
+
+def test_written_canonicals_never_change():
+    # "old" was written by an earlier run; a new, earlier-published copy joins its group.
+    sigs = [sig("old", 10, dup_id="old", story_id="old"), sig("new", 1)]
+    assert assign_groups(sigs, [("old", "new")], []) == {"new": ("old", "old")}
+
+
+def test_stories_form_around_leads_and_do_not_chain():
+    # x, y, z are three stories; the roundup r (later) quotes all three.
+    sigs = [sig("x", 1), sig("y", 2), sig("z", 3), sig("r", 10), sig("x2", 5)]
+    story_edges = [("x", "r", 12), ("y", "r", 20), ("z", "r", 11), ("x", "x2", 30)]
+    ids = assign_groups(sigs, [], story_edges)
+    assert {a: s for a, (_, s) in ids.items()} == {"x": "x", "y": "y", "z": "z", "r": "y",
+                                                    "x2": "x"}
+
+
+def test_a_new_article_joins_a_written_story_through_its_lead():
+    sigs = [sig("lead", 1, dup_id="lead", story_id="lead"),
+            sig("member", 2, dup_id="member", story_id="lead"), sig("new", 5)]
+    assert assign_groups(sigs, [], [("new", "lead", 15)]) == {"new": ("new", "lead")}
+    # an edge to a member only is not enough: stories never chain through members
+    assert assign_groups(sigs, [], [("new", "member", 15)]) == {"new": ("new", "new")}
+
+
+def test_story_rule():
+    assert is_story(30, 7, 4.0, 0.54)          # the seed pair
+    assert not is_story(30, 7, 80.0, 0.54)     # too far apart in time
+    assert not is_story(8, 1, 1.0, 0.9)        # not enough shared quotation
+    assert not is_story(12, 2, 1.0, 0.2)       # same quote, different topic
+    assert not is_story(30, 7, None, 0.9)      # no time known
+
+
+def test_tfidf_cosine():
+    a, b = ((1, 3), (2, 1)), ((1, 3), (2, 1))
+    assert abs(tfidf_cosine(a, b, {1: 1, 2: 1}, 10) - 1.0) < 1e-9
+    assert tfidf_cosine(((1, 1),), ((2, 1),), {}, 10) == 0.0
+
+
+def test_seed_pair_quote_signals():
+    jns, toi, _ = seed_texts()
+    a, b = analyse(jns), analyse(toi)
+    assert len(set(a.quoted_shingles) & set(b.quoted_shingles)) >= 25
+    assert len(set(a.quoted) & set(b.quoted)) >= 3
+
+
+def test_quotes_are_found_in_double_single_and_guillemet_styles():
+    for text in ['He said "we will rebuild the bridge before winter ends" on Monday.',
+                 "He said \u2018we will rebuild the bridge before winter ends\u2019 on Monday.",
+                 "Il a dit \u00abwe will rebuild the bridge before winter ends\u00bb lundi."]:
+        flags = [q for w, q in quoted_tokens(text) if w in ("rebuild", "monday", "lundi")]
+        assert flags[0] is True and flags[-1] is False
+    assert not any(q for _, q in quoted_tokens("The players\u2019 union and the club\u2019s owner"))

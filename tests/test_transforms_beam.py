@@ -12,7 +12,7 @@ from tests.conftest import Route, beam_pipeline, demo_page
 from transforms.extract import ExtractText
 from transforms.feeds import ReadFeeds
 from transforms.fetch import FetchArticles
-from transforms.grouping import GroupCopies
+from transforms.grouping import GroupArticles
 from transforms.http import FetchPolicy
 from transforms.language import DetectLanguage
 from transforms.normalise import NormaliseMetadata
@@ -88,19 +88,23 @@ def test_detect_language_and_normalise():
 
 
 def article(article_id, text, published, domain):
-    return {"article_id": article_id, "text": text, "published_at": published,
+    return {"article_id": article_id, "text": text, "published_at": published, "fetched_at": T,
             "word_count": len(text.split()), "source_domain": domain}
 
 
-def test_group_copies_marks_the_verbatim_copy():
+def test_group_articles_marks_copies_and_stories():
     from tests.test_grouping import seed_texts
     jns, toi, copy = seed_texts()
     rows = [article("jns", jns, T, "jns.example"), article("toi", toi, T, "toi.example"),
             article("copy", copy, datetime(2024, 8, 2, tzinfo=timezone.utc), "harbor.example")]
     with beam_pipeline() as p:
-        out = p | beam.Create(rows) | GroupCopies()
-        assert_that(out | beam.Map(lambda a: (a["article_id"], a["dup_id"])),
-                    equal_to([("jns", "jns"), ("toi", "toi"), ("copy", "toi")]))
+        out = p | beam.Create(rows) | GroupArticles("run1")
+        assert_that(out["articles"] | beam.Map(lambda a: (a["article_id"], a["dup_id"],
+                                                          a["story_id"])),
+                    equal_to([("jns", "jns", "toi"), ("toi", "toi", "toi"),
+                              ("copy", "toi", "toi")]))
+        assert_that(out["index"] | beam.Map(lambda r: (r["article_id"], len(r["fingerprints"]) > 50)),
+                    equal_to([("jns", True), ("toi", True), ("copy", True)]), label="Index")
 
 
 def test_write_table_and_read_seen(tmp_path):

@@ -1,54 +1,81 @@
-"""Group copies of the same text (dup_id) and stories (story_id).
+"""Group copies of one text (dup_id) and write-ups of one story (story_id), across runs.
 
-Candidates come from a GroupByKey on fingerprints, never from all pairs. Fingerprints that many
-articles share are boilerplate and are dropped before pairs are formed: a global cap, and a
-per-domain cap so two stories of one site never pair up on a shared footer.
+Candidates come from a GroupByKey on signature hashes, never from all pairs; hashes that many
+articles share are boilerplate and form no pairs (a global cap, and a per-site cap so two
+stories of one site never pair on a shared footer). Each pair is then judged:
 
-First version: copy groups. Each copy group is its own story until story edges (shared quotes
-within a time window) are added; story_id is already in the schema and the output.
+- copy: fingerprint containment >= 0.4 (DESIGN.md 7: different stories reached 0.21 at most,
+  edited copies 0.73 at least);
+- story: published within 72 h, shared quotations (>= 10 quoted 5-shingles or >= 3 quoted
+  fingerprints) and a TF-IDF cosine >= 0.4; or very strong quote overlap (>= 30) and cosine >= 0.3.
+
+Copies merge transitively. Stories form around lead articles: a copy group joins a story only
+through a direct edge to its lead, and two leads never merge, so a roundup quoting three stories
+cannot chain them together. Canonical copies and leads are chosen once (earliest published, then
+longest, then smallest id) and never change: articles already written keep their ids, and
+`_state/signatures/` lets later runs attach new copies to them.
 """
+import io
+import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone
 from itertools import combinations
+from typing import Optional
 
 import apache_beam as beam
+import pyarrow.parquet as pq
+from apache_beam.io import fileio
+from apache_beam.io.filesystems import FileSystems
 
-from transforms.fingerprints import containment, fingerprints
+from transforms.fingerprints import TextSignature, analyse, containment
 
-MAX_DOCS_PER_FINGERPRINT = 100   # above this a fingerprint is boilerplate (or too costly to pair)
-MAX_DOCS_PER_DOMAIN = 5          # a fingerprint in this many articles of one site is its boilerplate
-COPY_CONTAINMENT = 0.4           # DESIGN.md 7: different stories reached 0.21, edited copies 0.73+
+MAX_DOCS_PER_HASH = 100          # above this a hash is boilerplate (or too costly to pair)
+MAX_DOCS_PER_SITE = 5            # a hash in this many articles of one site is its boilerplate
+COPY_CONTAINMENT = 0.4
 MIN_SHARED = 2
+STORY_HOURS = 72
+STORY_QUOTES, STORY_QUOTED_FPS, STORY_COSINE = 10, 3, 0.40
+STRONG_QUOTES, STRONG_COSINE = 30, 0.30
+INDEX_DIR = "_state/signatures"
+INDEX_DAYS = 3                   # a run compares its articles with this many days either side
 
 _NEVER = datetime.max.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
-class Node:
-    """What the clustering needs to know of an article: small, so all of them fit one worker."""
+class Signature:
+    """What grouping knows of an article. dup_id/story_id are set for articles already written."""
     article_id: str
-    published_at: datetime
+    domain: str
+    when: Optional[datetime]      # published_at, else fetched_at
     word_count: int
+    text: TextSignature
+    dup_id: Optional[str] = None
+    story_id: Optional[str] = None
+
+    @property
+    def is_new(self):
+        return self.dup_id is None
 
 
-def canonical_order(node):
-    """Earliest published, then the longest text, then the smallest id (DESIGN.md 7)."""
-    return (node.published_at or _NEVER, -node.word_count, node.article_id)
+def canonical_order(sig):
+    """Earliest, then the longest text, then the smallest id (DESIGN.md 7)."""
+    return (sig.when or _NEVER, -sig.word_count, sig.article_id)
 
 
 def candidate_pairs(postings):
-    """Pairs of article ids that share this fingerprint, unless it is boilerplate.
+    """Pairs of article ids sharing one hash, unless the hash is boilerplate.
 
-    postings: [(article_id, domain)] of one fingerprint.
+    postings: [(article_id, domain, is_new)]; pairs of two already-written articles are skipped
+    (they were judged when the later one was written).
     """
-    ids = sorted({aid for aid, _ in postings})
-    if len(ids) < 2 or len(ids) > MAX_DOCS_PER_FINGERPRINT:
+    unique = sorted(set(postings))
+    if len(unique) < 2 or len(unique) > MAX_DOCS_PER_HASH:
         return []
-    per_domain = Counter(domain for _, domain in set(postings))
-    if per_domain.most_common(1)[0][1] >= MAX_DOCS_PER_DOMAIN:
+    if Counter(domain for _, domain, _ in unique).most_common(1)[0][1] >= MAX_DOCS_PER_SITE:
         return []
-    return list(combinations(ids, 2))
+    return [(a[0], b[0]) for a, b in combinations(unique, 2) if a[2] or b[2]]
 
 
 def is_copy(shared, size_a, size_b):
@@ -56,9 +83,38 @@ def is_copy(shared, size_a, size_b):
         containment(shared, size_a, size_b) >= COPY_CONTAINMENT
 
 
-def cluster(nodes, edges):
-    """Connected components of copy edges. Returns {article_id: (dup_id, story_id)}."""
-    parent = {n.article_id: n.article_id for n in nodes}
+def tfidf_cosine(terms_a, terms_b, df, n_docs):
+    """Cosine of two hashed term-count vectors weighted by smoothed IDF."""
+    def weights(terms):
+        return {b: n * (math.log((1 + n_docs) / (1 + df.get(b, 0))) + 1) for b, n in terms}
+    wa, wb = weights(terms_a), weights(terms_b)
+    dot = sum(w * wb[b] for b, w in wa.items() if b in wb)
+    norm = math.sqrt(sum(w * w for w in wa.values())) * math.sqrt(sum(w * w for w in wb.values()))
+    return dot / norm if norm else 0.0
+
+
+def is_story(quotes, quoted_fps, hours_apart, cosine):
+    if hours_apart is None or hours_apart > STORY_HOURS:
+        return False
+    if (quotes >= STORY_QUOTES or quoted_fps >= STORY_QUOTED_FPS) and cosine >= STORY_COSINE:
+        return True
+    return quotes >= STRONG_QUOTES and cosine >= STRONG_COSINE
+
+
+def hours_between(a, b):
+    if a is None or b is None:
+        return None
+    return abs((a - b).total_seconds()) / 3600
+
+
+def assign_groups(signatures, copy_edges, story_edges):
+    """{article_id: (dup_id, story_id)} for the new articles.
+
+    signatures: new and already-written ones (their ids are fixed); copy_edges: [(a, b)];
+    story_edges: [(a, b, weight)].
+    """
+    by_id = {s.article_id: s for s in signatures}
+    parent = {a: a for a in by_id}
 
     def find(x):
         while parent[x] != x:
@@ -66,30 +122,183 @@ def cluster(nodes, edges):
             x = parent[x]
         return x
 
-    for a, b in edges:
-        if a in parent and b in parent:
+    for a, b in copy_edges:
+        if a in parent and b in parent and (by_id[a].is_new or by_id[b].is_new):
             ra, rb = find(a), find(b)
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)
-    groups = defaultdict(list)
-    for node in nodes:
-        groups[find(node.article_id)].append(node)
-    assignment = {}
-    for members in groups.values():
-        canonical = min(members, key=canonical_order).article_id
-        for member in members:
-            assignment[member.article_id] = (canonical, canonical)
-    return assignment
+    components = defaultdict(list)
+    for sig in by_id.values():
+        components[find(sig.article_id)].append(sig)
+    dup_of = {}
+    for members in components.values():
+        written = [m for m in members if not m.is_new]
+        if written:   # join the earliest existing group; written rows never change
+            dup = min(written, key=canonical_order).dup_id
+        else:
+            dup = min(members, key=canonical_order).article_id
+        for m in members:
+            dup_of[m.article_id] = m.dup_id if not m.is_new else dup
+
+    # Stories, over copy groups. A group is led by its canonical member's place in time.
+    group_members = defaultdict(list)
+    for sig in by_id.values():
+        group_members[dup_of[sig.article_id]].append(sig)
+    story_of = {}
+    for dup, members in group_members.items():
+        written = [m for m in members if not m.is_new]
+        if written:
+            story_of[dup] = min(written, key=canonical_order).story_id
+    weight = defaultdict(int)
+    for a, b, w in story_edges:
+        if a in dup_of and b in dup_of and dup_of[a] != dup_of[b]:
+            ga, gb = dup_of[a], dup_of[b]
+            weight[(ga, gb)] = weight[(gb, ga)] = max(weight[(ga, gb)], w)
+    neighbours = defaultdict(set)
+    for ga, gb in weight:
+        neighbours[ga].add(gb)
+    new_groups = sorted((g for g in group_members if g not in story_of),
+                        key=lambda g: canonical_order(min(group_members[g], key=canonical_order)))
+    for group in new_groups:
+        leads = [n for n in neighbours[group] if story_of.get(n) == n]
+        if leads:
+            best = max(leads, key=lambda lead: (weight[(group, lead)], -len(lead), lead))
+            story_of[group] = story_of[best]
+        else:
+            story_of[group] = group
+    return {s.article_id: (dup_of[s.article_id], story_of[dup_of[s.article_id]])
+            for s in by_id.values() if s.is_new}
 
 
-def _signature(article):
-    return article["article_id"], article["source_domain"], sorted(fingerprints(article["text"]))
+# ---------------------------------------------------------------- the cross-run index
 
 
-def _assign(_, nodes, edges):
-    """Runs once per run on one worker, over the small Node records and the edges."""
-    assignment = cluster(nodes, edges)
-    yield from assignment.items()
+def signature_of(article):
+    return Signature(article["article_id"], article["source_domain"] or "",
+                     article["published_at"] or article["fetched_at"], article["word_count"],
+                     analyse(article["text"]))
+
+
+def index_row(sig, dup_id, story_id, run_id):
+    t = sig.text
+    return {"article_id": sig.article_id, "dup_id": dup_id, "story_id": story_id,
+            "source_domain": sig.domain, "when": sig.when, "word_count": sig.word_count,
+            "fingerprints": list(t.fingerprints), "quoted": list(t.quoted),
+            "quoted_shingles": list(t.quoted_shingles),
+            "term_buckets": [b for b, _ in t.terms], "term_counts": [n for _, n in t.terms],
+            "run_id": run_id}
+
+
+def signature_from_row(row):
+    when = row["when"]
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    text = TextSignature(tuple(row["fingerprints"]), tuple(row["quoted"]),
+                         tuple(row["quoted_shingles"]),
+                         tuple(zip(row["term_buckets"], row["term_counts"])))
+    return Signature(row["article_id"], row["source_domain"], when, row["word_count"], text,
+                     row["dup_id"], row["story_id"])
+
+
+def index_patterns(day, output, days=INDEX_DAYS):
+    """File patterns of the index partitions within `days` of one day (YYYY-MM-DD)."""
+    day = date.fromisoformat(day)
+    return [FileSystems.join(output, INDEX_DIR, f"date={(day + timedelta(d)).isoformat()}",
+                             "*.parquet") for d in range(-days, days + 1)]
+
+
+def read_index_file(readable_file):
+    data = pq.read_table(io.BytesIO(readable_file.read()))
+    for row in data.to_pylist():
+        yield signature_from_row(row)
+
+
+class ReadSignatureIndex(beam.PTransform):
+    """Signatures of written articles from the days around the new articles' days."""
+
+    def __init__(self, output, days=INDEX_DAYS):
+        super().__init__()
+        self.output = output
+        self.days = days
+
+    def expand(self, new_signatures):
+        output, days = self.output, self.days
+        return (new_signatures
+                | "Days" >> beam.Map(lambda s: (s.when or datetime.now(timezone.utc)).astimezone(
+                    timezone.utc).date().isoformat())
+                | "DistinctDays" >> beam.Distinct()
+                | "Patterns" >> beam.FlatMap(lambda day: index_patterns(day, output, days))
+                | "DistinctPatterns" >> beam.Distinct()
+                | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)  # one day each
+                | "Open" >> fileio.ReadMatches()
+                | "Rows" >> beam.FlatMap(read_index_file))
+
+
+# ---------------------------------------------------------------- Beam stages
+
+
+class CandidatePairs(beam.PTransform):
+    """Signatures -> ((a, b), number of shared hashes) for pairs sharing a non-boilerplate hash."""
+
+    def __init__(self, hashes_of):
+        super().__init__()
+        self.hashes_of = hashes_of
+
+    def expand(self, signatures):
+        hashes_of = self.hashes_of
+        return (signatures
+                | "Postings" >> beam.FlatMap(
+                    lambda s: ((h, (s.article_id, s.domain, s.is_new)) for h in hashes_of(s)))
+                | "ByHash" >> beam.GroupByKey()
+                | "Pairs" >> beam.FlatMapTuple(lambda _, postings: candidate_pairs(list(postings)))
+                | "CountShared" >> beam.combiners.Count.PerElement())
+
+
+def _emit_with_a(element):
+    _, grouped = element
+    infos = list(grouped["info"])
+    for (a, b), payload in grouped["pairs"]:
+        if infos:
+            yield b, ((a, b), payload, infos[0])
+
+
+def _emit_with_both(element):
+    _, grouped = element
+    infos = list(grouped["info"])
+    for pair, payload, info_a in grouped["pairs"]:
+        if infos:
+            yield pair, payload, info_a, infos[0]
+
+
+class JoinBothEnds(beam.PTransform):
+    """((a, b), payload) -> ((a, b), payload, info[a], info[b]): two joins, no side input, so
+    per-article data never has to fit in one worker."""
+
+    def __init__(self, info):
+        super().__init__()
+        self.info = info
+
+    def expand(self, pairs):
+        by_a = pairs | "ByA" >> beam.Map(lambda pp: (pp[0][0], pp))
+        with_a = ({"pairs": by_a, "info": self.info} | "JoinA" >> beam.CoGroupByKey()
+                  | "EmitA" >> beam.FlatMap(_emit_with_a))
+        return ({"pairs": with_a, "info": self.info} | "JoinB" >> beam.CoGroupByKey()
+                | "EmitB" >> beam.FlatMap(_emit_with_both))
+
+
+def _story_counts(element):
+    pair, grouped = element
+    quotes = sum(grouped["quotes"])
+    quoted_fps = sum(grouped["quoted_fps"])
+    if quotes >= STORY_QUOTES or quoted_fps >= STORY_QUOTED_FPS or quotes >= STRONG_QUOTES:
+        yield pair, (quotes, quoted_fps)
+
+
+def _story_edge(joined, df, n_docs):
+    (a, b), (quotes, quoted_fps), (when_a, terms_a), (when_b, terms_b) = joined
+    cosine = tfidf_cosine(terms_a, terms_b, df, n_docs)
+    if is_story(quotes, quoted_fps, hours_between(when_a, when_b), cosine):
+        yield a, b, quotes
 
 
 def _attach(article, assignment):
@@ -97,29 +306,66 @@ def _attach(article, assignment):
     return {**article, "dup_id": dup_id, "story_id": story_id}
 
 
-class GroupCopies(beam.PTransform):
-    """article rows -> the same rows with dup_id and story_id set."""
+def _assign(_, signatures, copy_edges, story_edges):
+    yield from assign_groups(signatures, copy_edges, story_edges).items()
+
+
+class GroupArticles(beam.PTransform):
+    """article rows -> {"articles": rows with dup_id/story_id, "index": signature index rows}.
+
+    output: the dataset root whose `_state/signatures/` holds earlier runs' signatures (None: no
+    cross-run matching).
+    """
+
+    def __init__(self, run_id, output=None, index_days=INDEX_DAYS):
+        super().__init__()
+        self.run_id = run_id
+        self.output = output
+        self.index_days = index_days
 
     def expand(self, articles):
-        signatures = articles | "Signature" >> beam.Map(_signature)
-        sizes = signatures | "Sizes" >> beam.MapTuple(lambda aid, _, fps: (aid, len(fps)))
-        edges = (
+        new = articles | "Signature" >> beam.Map(signature_of)
+        if self.output:
+            old = new | "ReadIndex" >> ReadSignatureIndex(self.output, self.index_days)
+            signatures = (new, old) | "AllSignatures" >> beam.Flatten()
+        else:
+            signatures = new
+        sizes = signatures | "Sizes" >> beam.Map(lambda s: (s.article_id, len(s.text.fingerprints)))
+        copy_edges = (
             signatures
-            | "Postings" >> beam.FlatMapTuple(
-                lambda aid, domain, fps: ((fp, (aid, domain)) for fp in fps))
-            | "ByFingerprint" >> beam.GroupByKey()
-            | "Candidates" >> beam.FlatMapTuple(lambda _, postings: candidate_pairs(list(postings)))
-            | "CountShared" >> beam.combiners.Count.PerElement()
-            | "CopyEdges" >> beam.Filter(
-                lambda pair_count, size: is_copy(pair_count[1], size[pair_count[0][0]],
-                                                 size[pair_count[0][1]]),
-                size=beam.pvalue.AsDict(sizes))
-            | "EdgePairs" >> beam.Map(lambda pair_count: pair_count[0]))
-        nodes = articles | "Nodes" >> beam.Map(
-            lambda a: Node(a["article_id"], a["published_at"], a["word_count"]))
+            | "CopyCandidates" >> CandidatePairs(lambda s: s.text.fingerprints)
+            | "JoinSizes" >> JoinBothEnds(sizes)
+            | "CopyEdges" >> beam.FlatMap(
+                lambda j: [j[0]] if is_copy(j[1], j[2], j[3]) else []))
+
+        quotes = signatures | "QuoteCandidates" >> CandidatePairs(lambda s: s.text.quoted_shingles)
+        quoted_fps = signatures | "QuotedFpCandidates" >> CandidatePairs(lambda s: s.text.quoted)
+        topics = signatures | "Topics" >> beam.Map(lambda s: (s.article_id, (s.when, s.text.terms)))
+        df = (signatures
+              | "TermBuckets" >> beam.FlatMap(lambda s: [b for b, _ in s.text.terms])
+              | "DocFrequency" >> beam.combiners.Count.PerElement())
+        n_docs = signatures | "CountDocs" >> beam.combiners.Count.Globally()
+        story_edges = (
+            {"quotes": quotes, "quoted_fps": quoted_fps}
+            | "JoinQuoteCounts" >> beam.CoGroupByKey()
+            | "QuotePairs" >> beam.FlatMap(_story_counts)
+            | "JoinTopics" >> JoinBothEnds(topics)
+            | "StoryEdges" >> beam.FlatMap(_story_edge, df=beam.pvalue.AsDict(df),
+                                           n_docs=beam.pvalue.AsSingleton(n_docs)))
+
+        # Clustering runs on one worker over small records: the text signatures stay behind.
+        light = signatures | "Light" >> beam.Map(lambda s: replace(s, text=None))
         assignment = (
             articles.pipeline
             | "Once" >> beam.Create([None])
-            | "Cluster" >> beam.FlatMap(_assign, nodes=beam.pvalue.AsList(nodes),
-                                        edges=beam.pvalue.AsList(edges)))
-        return articles | "Attach" >> beam.Map(_attach, assignment=beam.pvalue.AsDict(assignment))
+            | "Assign" >> beam.FlatMap(_assign, signatures=beam.pvalue.AsList(light),
+                                       copy_edges=beam.pvalue.AsList(copy_edges),
+                                       story_edges=beam.pvalue.AsList(story_edges)))
+        grouped = articles | "Attach" >> beam.Map(_attach,
+                                                  assignment=beam.pvalue.AsDict(assignment))
+        run_id = self.run_id
+        index = (new | "KeyNew" >> beam.Map(lambda s: (s.article_id, s))
+                 | "WithIds" >> beam.Map(
+                     lambda kv, ids: index_row(kv[1], *ids.get(kv[0], (kv[0], kv[0])), run_id),
+                     ids=beam.pvalue.AsDict(assignment)))
+        return {"articles": grouped, "index": index}

@@ -15,7 +15,7 @@ STAGING = "_staging"
 RUNS = "_runs"
 PLAN = "_PLAN.json"
 # Tables move in this order: data first, state after it, the manifest last of all.
-ORDER = {"articles": 0, "rejects": 0, "seen": 1}
+ORDER = {"articles": 0, "rejects": 0, "seen": 1, "signatures": 1}
 
 _LOG = logging.getLogger(__name__)
 
