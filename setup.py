@@ -14,6 +14,9 @@ REQUIRES = [
     "tldextract>=5.1",
     "python-dateutil>=2.9",
     "xxhash>=3.4",
+    # robots.txt as Scrapy reads it: wildcards, Allow precedence, Crawl-delay (the standard
+    # library's robotparser supports none of the wildcard rules sites use).
+    "protego>=0.3",
 ]
 
 setup(

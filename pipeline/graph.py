@@ -4,7 +4,8 @@ from datetime import datetime, timezone
 
 import apache_beam as beam
 
-from schemas.tables import ARTICLE_SCHEMA, REJECT_SCHEMA, SEEN_SCHEMA, SIGNATURE_SCHEMA
+from schemas.tables import (ARTICLE_SCHEMA, FEED_STATE_SCHEMA, REJECT_SCHEMA, SEEN_SCHEMA,
+                            SIGNATURE_SCHEMA)
 from transforms.extract import ExtractText
 from transforms.feeds import ReadFeeds
 from transforms.fetch import FetchArticles
@@ -13,8 +14,8 @@ from transforms.language import DetectLanguage
 from transforms.normalise import NormaliseMetadata
 from transforms.publish import PublishRun
 from transforms.seen import (DropSeen, article_order, entry_order, skip_article, skip_entry)
-from transforms.state import (SEEN_DIR, ReadSeen, seen_from_article, seen_from_reject,
-                              seen_from_skip)
+from transforms.state import (FEEDS_DIR, SEEN_DIR, ReadFeedState, ReadSeen, seen_from_article,
+                              seen_from_reject, seen_from_skip)
 from transforms.tally import CountBy, CountGroups
 from transforms.write import WriteTable, date_partition
 
@@ -46,7 +47,8 @@ def reject_tally_key(reject):
 def build(p, cfg):
     """Add newsbeam's transforms to pipeline p. Returns the manifest PCollection."""
     specs = p | "FeedList" >> beam.Create(cfg.feeds)
-    feeds = specs | "ReadFeeds" >> ReadFeeds(cfg.policy)
+    known_feeds = p | "ReadFeedState" >> ReadFeedState(cfg.output)
+    feeds = specs | "ReadFeeds" >> ReadFeeds(cfg.policy, cfg.run_id, known_feeds)
 
     seen = p | "ReadSeen" >> ReadSeen(cfg.output)
     seen_links = seen | "SeenLinks" >> beam.Map(lambda r: r["url_key"])
@@ -84,6 +86,8 @@ def build(p, cfg):
              partition=date_partition("at"), shards=cfg.shards),
          seen_rows | "WriteSeen" >> WriteTable("seen", SEEN_SCHEMA, cfg.staging, SEEN_DIR,
                                                cfg.run_id),
+         feeds.states | "WriteFeedState" >> WriteTable(
+             "feeds", FEED_STATE_SCHEMA, cfg.staging, FEEDS_DIR, cfg.run_id),
          grouped["index"] | "WriteIndex" >> WriteTable(
              "signatures", SIGNATURE_SCHEMA, cfg.staging, INDEX_DIR, cfg.run_id,
              partition=date_partition("when")))
@@ -97,7 +101,9 @@ def build(p, cfg):
          articles | "CountArticles" >> CountBy(lambda _: "articles"),
          rejects | "CountRejects" >> CountBy(reject_tally_key),
          skipped | "CountSkipped" >> CountBy(lambda s: "skipped/" + s.reason),
-         articles | "CountGroups" >> CountGroups())
+         articles | "CountGroups" >> CountGroups(),
+         feeds.states | "NotModified" >> beam.Filter(lambda s: s["status"] != "ok")
+         | "CountNotModified" >> CountBy(lambda _: "feeds_not_modified"))
         | "AllCounts" >> beam.Flatten()
         | "Sum" >> beam.CombinePerKey(sum))
 

@@ -1,4 +1,6 @@
 """newsbeam's own options, next to Beam's, validated before anything starts."""
+import ipaddress
+
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
@@ -34,6 +36,21 @@ class NewsbeamOptions(PipelineOptions):
         parser.add_argument("--retries", type=int, default=2,
                             help="Extra attempts on timeouts, connection errors, 429 and 5xx "
                             "(default 2).")
+        parser.add_argument("--retry_backoff", type=float, default=0.5,
+                            help="First retry wait in seconds, doubled per attempt, with jitter "
+                            "(default 0.5).")
+        parser.add_argument("--max_per_host", type=int, default=2,
+                            help="Requests in flight per host, per worker (default 2).")
+        parser.add_argument("--host_delay", type=float, default=0.25,
+                            help="Seconds between request starts per host (default 0.25); a "
+                            "longer robots.txt Crawl-delay wins, up to --max_crawl_delay.")
+        parser.add_argument("--max_crawl_delay", type=float, default=30.0,
+                            help="Longest robots.txt Crawl-delay honoured (default 30).")
+        parser.add_argument("--ignore_robots", action="store_true", default=False,
+                            help="Do not fetch or honour robots.txt (default: honoured).")
+        parser.add_argument("--allow_networks", default="",
+                            help="Comma-separated CIDRs allowed even though private, e.g. "
+                            "10.1.0.0/16 for an internal feed server (default none).")
         parser.add_argument("--fetch_threads", type=int, default=16,
                             help="Concurrent requests per worker (default 16).")
         parser.add_argument("--shards", type=int, default=1,
@@ -53,11 +70,28 @@ def normalise_argv(argv):
     return out
 
 
+def allowed_networks(value):
+    """Parse --allow_networks; raises OptionsError naming the flag."""
+    networks = []
+    for item in filter(None, (v.strip() for v in (value or "").split(","))):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise OptionsError(f"--allow_networks: {item!r} is not a network like 10.0.0.0/8") \
+                from None
+    return tuple(networks)
+
+
 def fetch_policy(opts):
     return FetchPolicy(connect_timeout=opts.connect_timeout, read_timeout=opts.read_timeout,
                        total_timeout=opts.total_timeout, max_body_bytes=opts.max_body_bytes,
                        max_redirects=opts.max_redirects, retries=opts.retries,
-                       user_agent=opts.http_user_agent, allow_private_hosts=opts.allow_private_hosts)
+                       backoff=opts.retry_backoff, user_agent=opts.http_user_agent,
+                       allow_private_hosts=opts.allow_private_hosts,
+                       allowed_networks=allowed_networks(opts.allow_networks),
+                       max_per_host=opts.max_per_host, host_delay=opts.host_delay,
+                       respect_robots=not opts.ignore_robots,
+                       max_crawl_delay=opts.max_crawl_delay)
 
 
 def validate(options):
@@ -69,13 +103,17 @@ def validate(options):
         raise OptionsError("--output is required: the dataset root folder or URI")
     positive = {"--connect_timeout": opts.connect_timeout, "--read_timeout": opts.read_timeout,
                 "--total_timeout": opts.total_timeout, "--max_body_bytes": opts.max_body_bytes,
-                "--fetch_threads": opts.fetch_threads, "--shards": opts.shards}
+                "--fetch_threads": opts.fetch_threads, "--shards": opts.shards,
+                "--max_per_host": opts.max_per_host}
     for flag, value in positive.items():
         if value is None or value <= 0:
             raise OptionsError(f"{flag} must be greater than 0 (got {value})")
-    for flag, value in {"--max_redirects": opts.max_redirects, "--retries": opts.retries}.items():
+    for flag, value in {"--max_redirects": opts.max_redirects, "--retries": opts.retries,
+                        "--retry_backoff": opts.retry_backoff, "--host_delay": opts.host_delay,
+                        "--max_crawl_delay": opts.max_crawl_delay}.items():
         if value is None or value < 0:
             raise OptionsError(f"{flag} must be 0 or more (got {value})")
+    allowed_networks(opts.allow_networks)
     if opts.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise OptionsError(f"--log_level must be DEBUG, INFO, WARNING or ERROR (got {opts.log_level})")
     if options.view_as(StandardOptions).streaming:

@@ -12,8 +12,8 @@ def format_summary(manifest, output, elapsed_seconds):
     balanced = "balanced" if c["accounting_balanced"] else "NOT BALANCED: please report this"
     lines = [
         f"newsbeam run {manifest['run_id']} finished in {elapsed_seconds:.1f}s",
-        f"  feeds polled      {c['feeds']} ({c['feeds_failed']} failed: "
-        f"{_by_reason(c['feed_rejects_by_reason'])})",
+        f"  feeds polled      {c['feeds']} ({c['feeds_not_modified']} not modified, "
+        f"{c['feeds_failed']} failed: {_by_reason(c['feed_rejects_by_reason'])})",
         f"  entries found     {c['entries']}",
         f"  articles written  {c['articles']}",
         f"  rejected          {c['rejects']} ({_by_reason(c['rejects_by_reason'])})",
@@ -25,8 +25,8 @@ def format_summary(manifest, output, elapsed_seconds):
         f"  output            {output}",
         f"  manifest          {output}/_runs/{manifest['run_id']}.json",
     ]
-    if c["articles"] == 0 and c["skipped"]:
-        lines.append("  nothing new: every entry was already in the dataset")
+    if c["articles"] == 0 and c["rejects"] == 0 and c["feeds_failed"] == 0:
+        lines.append("  nothing new: feeds unchanged or every entry already in the dataset")
     lines.append("  look at it        python -c \"import duckdb; duckdb.sql(\\\"SELECT date, source, "
                  f"title FROM read_parquet('{output}/articles/*/*.parquet', "
                  "hive_partitioning=true) ORDER BY published_at DESC LIMIT 20\\\").show()\"")

@@ -21,6 +21,7 @@ REASONS = {
     "private_address": "Host resolves to a loopback/private/link-local/reserved address "
                        "(allow with --allow_private_hosts).",
     "not_html": "The page is not HTML (PDF, image, binary).",
+    "robots_disallowed": "The site's robots.txt disallows this URL for our User-Agent.",
     # extraction
     "no_text": "Extraction found no article text.",
     "extract_error": "The extractor failed on this page.",

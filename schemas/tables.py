@@ -62,6 +62,17 @@ SEEN_SCHEMA = pa.schema([
     _field("run_id", pa.string(), "The run that recorded it.", False),
 ])
 
+FEED_STATE_SCHEMA = pa.schema([
+    _field("feed_url", pa.string(), "The feed.", False),
+    _field("etag", pa.string(), "ETag of the last full response."),
+    _field("last_modified", pa.string(), "Last-Modified of the last full response."),
+    _field("content_hash", pa.string(), "SHA-256 (32 hex) of the last body parsed."),
+    _field("status", pa.string(), "ok, not_modified (304) or unchanged (same body hash).", False),
+    _field("entries", pa.int32(), "Entries parsed this run.", False),
+    _field("run_id", pa.string(), "The run that fetched it.", False),
+    _field("at", UTC_TS, "When it was fetched.", False),
+])
+
 SIGNATURE_SCHEMA = pa.schema([
     _field("article_id", pa.string(), "The written article.", False),
     _field("dup_id", pa.string(), "Its dup_id as written.", False),
@@ -78,4 +89,4 @@ SIGNATURE_SCHEMA = pa.schema([
 ])
 
 TABLES = {"articles": ARTICLE_SCHEMA, "rejects": REJECT_SCHEMA, "seen": SEEN_SCHEMA,
-          "signatures": SIGNATURE_SCHEMA}
+          "feeds": FEED_STATE_SCHEMA, "signatures": SIGNATURE_SCHEMA}

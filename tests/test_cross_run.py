@@ -57,4 +57,4 @@ def test_later_copies_and_rewrites_join_earlier_groups(server, tmp_path):
     assert sorted(index.column("article_id").to_pylist()) == sorted(r["article_id"]
                                                                     for r in after.values())
     manifests = sorted((output / "_runs").glob("*.json"))
-    assert json.loads(Path(manifests[-1]).read_text())["counts"]["skipped_by_reason"] == {"seen": 3}
+    assert json.loads(Path(manifests[-1]).read_text())["counts"]["feeds_not_modified"] == 2

@@ -38,7 +38,7 @@ def test_read_feeds_gives_entries_and_rejects(server):
     specs = [FeedSpec(server.url("/rss")), FeedSpec(server.url("/gone")),
              FeedSpec(server.url("/page"))]
     with beam_pipeline() as p:
-        out = p | beam.Create(specs) | ReadFeeds(POLICY)
+        out = p | beam.Create(specs) | ReadFeeds(POLICY, "run1")
         assert_that(out.entries | beam.Map(lambda e: e.title), equal_to(["One", "Two"]))
         assert_that(out.rejects | "Reasons" >> beam.Map(lambda r: (r.stage, r.reason)),
                     equal_to([("entry", "no_link"), ("feed_fetch", "feed_http_error"),

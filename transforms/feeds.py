@@ -1,4 +1,5 @@
 """Fetch feeds and parse their entries (feedparser: RSS 0.9x/1.0/2.0, Atom)."""
+import hashlib
 import html
 import re
 from datetime import timezone, datetime
@@ -13,6 +14,7 @@ from transforms.http import FetchError, Fetcher
 from transforms.urls import UrlError, canonicalize_url, stable_id
 
 REJECTS = "rejects"
+STATES = "states"
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -98,11 +100,40 @@ def parse_feed(body, feed_url, content_type="", source_name=None):
     return entries, rejects
 
 
+def conditional_headers(known):
+    """If-None-Match / If-Modified-Since from the validators an earlier run stored."""
+    headers = {}
+    if known and known.get("etag"):
+        headers["If-None-Match"] = known["etag"]
+    if known and known.get("last_modified"):
+        headers["If-Modified-Since"] = known["last_modified"]
+    return headers
+
+
+def body_hash(body):
+    return hashlib.sha256(body).hexdigest()[:32]
+
+
+def feed_state(spec, response, known, status, entries, run_id):
+    """The feed's row for `_state/feeds/`: a 304 keeps the validators it answered to."""
+    if status == "not_modified":
+        etag, modified, digest = (known or {}).get("etag"), (known or {}).get("last_modified"), \
+            (known or {}).get("content_hash")
+    else:
+        etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
+        digest = body_hash(response.body)
+    return {"feed_url": spec.url, "etag": etag, "last_modified": modified,
+            "content_hash": digest, "status": status, "entries": entries, "run_id": run_id,
+            "at": datetime.now(timezone.utc)}
+
+
 class _FetchAndParseFeedFn(beam.DoFn):
-    def __init__(self, policy):
+    def __init__(self, policy, run_id):
         self.policy = policy
+        self.run_id = run_id
         self.feeds_ok = Metrics.counter("feeds", "feeds_fetched")
         self.feeds_failed = Metrics.counter("feeds", "feeds_failed")
+        self.not_modified = Metrics.counter("feeds", "feeds_not_modified")
         self.entries_found = Metrics.counter("feeds", "entries_found")
 
     def setup(self):
@@ -111,10 +142,19 @@ class _FetchAndParseFeedFn(beam.DoFn):
     def teardown(self):
         self.fetcher.close()
 
-    def process(self, spec):
+    def process(self, spec, known_feeds):
+        known = known_feeds.get(spec.url)
         try:
-            response = self.fetcher.get(spec.url, {"Accept": "application/rss+xml, "
-                                         "application/atom+xml, application/xml, text/xml, */*"})
+            response = self.fetcher.get(spec.url, {
+                "Accept": "application/rss+xml, application/atom+xml, application/xml, "
+                          "text/xml, */*", **conditional_headers(known)})
+            if response.status == 304 or (known and response.status == 200 and
+                                           known.get("content_hash") == body_hash(response.body)):
+                status = "not_modified" if response.status == 304 else "unchanged"
+                self.not_modified.inc()
+                yield beam.pvalue.TaggedOutput(STATES, feed_state(spec, response, known, status, 0,
+                                                                  self.run_id))
+                return
             entries, rejects = parse_feed(response.body, spec.url,
                                           response.headers.get("content-type", ""), spec.name)
         except FetchError as exc:
@@ -132,6 +172,8 @@ class _FetchAndParseFeedFn(beam.DoFn):
             return
         self.feeds_ok.inc()
         self.entries_found.inc(len(entries) + len(rejects))
+        yield beam.pvalue.TaggedOutput(STATES, feed_state(
+            spec, response, known, "ok", len(entries) + len(rejects), self.run_id))
         for reject in rejects:
             reject.at = datetime.now(timezone.utc)
             yield beam.pvalue.TaggedOutput(REJECTS, reject)
@@ -139,14 +181,24 @@ class _FetchAndParseFeedFn(beam.DoFn):
 
 
 class ReadFeeds(beam.PTransform):
-    """FeedSpec -> FeedEntry, with feed-level and entry-level rejects on the `rejects` output."""
+    """FeedSpec -> FeedEntry; feed- and entry-level rejects on `rejects`, and each fetched
+    feed's validators on `states`.
 
-    def __init__(self, policy):
+    known_feeds: (feed_url, validators row) from earlier runs, for conditional GET.
+    """
+
+    def __init__(self, policy, run_id, known_feeds=None):
         super().__init__()
         self.policy = policy
+        self.run_id = run_id
+        self.known_feeds = known_feeds
 
     def expand(self, specs):
+        known = self.known_feeds
+        if known is None:
+            known = specs.pipeline | "NoKnownFeeds" >> beam.Create([])
         return (specs
                 | "SpreadFeeds" >> beam.Reshuffle()
-                | "FetchAndParse" >> beam.ParDo(_FetchAndParseFeedFn(self.policy))
-                .with_outputs(REJECTS, main="entries"))
+                | "FetchAndParse" >> beam.ParDo(_FetchAndParseFeedFn(self.policy, self.run_id),
+                                                known_feeds=beam.pvalue.AsDict(known))
+                .with_outputs(REJECTS, STATES, main="entries"))

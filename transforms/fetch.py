@@ -26,7 +26,8 @@ class FetchedPage:
 def fetch_page(fetcher, entry):
     """Fetch one entry's page: a FetchedPage, or a Reject with a stable reason."""
     try:
-        response = fetcher.get(entry.link, {"Accept": "text/html,application/xhtml+xml,*/*;q=0.5"})
+        response = fetcher.get(entry.link, {"Accept": "text/html,application/xhtml+xml,*/*;q=0.5"},
+                               robots=True)
     except FetchError as exc:
         return Reject("article_fetch", exc.reason, exc.url or entry.link, entry.feed_url,
                       exc.detail, exc.http_status, datetime.now(timezone.utc), entry.url_key)

@@ -15,7 +15,6 @@ cannot chain them together. Canonical copies and leads are chosen once (earliest
 longest, then smallest id) and never change: articles already written keep their ids, and
 `_state/signatures/` lets later runs attach new copies to them.
 """
-import io
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
@@ -24,11 +23,11 @@ from itertools import combinations
 from typing import Optional
 
 import apache_beam as beam
-import pyarrow.parquet as pq
 from apache_beam.io import fileio
 from apache_beam.io.filesystems import FileSystems
 
 from transforms.fingerprints import TextSignature, analyse, containment
+from transforms.state import read_parquet_rows
 
 MAX_DOCS_PER_HASH = 100          # above this a hash is boilerplate (or too costly to pair)
 MAX_DOCS_PER_SITE = 5            # a hash in this many articles of one site is its boilerplate
@@ -207,12 +206,6 @@ def index_patterns(day, output, days=INDEX_DAYS):
                              "*.parquet") for d in range(-days, days + 1)]
 
 
-def read_index_file(readable_file):
-    data = pq.read_table(io.BytesIO(readable_file.read()))
-    for row in data.to_pylist():
-        yield signature_from_row(row)
-
-
 class ReadSignatureIndex(beam.PTransform):
     """Signatures of written articles from the days around the new articles' days."""
 
@@ -231,7 +224,8 @@ class ReadSignatureIndex(beam.PTransform):
                 | "DistinctPatterns" >> beam.Distinct()
                 | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)  # one day each
                 | "Open" >> fileio.ReadMatches()
-                | "Rows" >> beam.FlatMap(read_index_file))
+                | "Rows" >> beam.FlatMap(read_parquet_rows)
+                | "Signatures" >> beam.Map(signature_from_row))
 
 
 # ---------------------------------------------------------------- Beam stages

@@ -20,6 +20,8 @@ import urllib3
 from urllib3.exceptions import (ConnectTimeoutError, HTTPError, NewConnectionError,
                                 ProtocolError, ReadTimeoutError, SSLError)
 
+from transforms.politeness import HostGate, RobotsRules
+
 DEFAULT_USER_AGENT = "newsbeam/0.1 (+https://github.com/newsbeam/newsbeam)"
 
 
@@ -36,6 +38,11 @@ class FetchPolicy:
     max_retry_wait: float = 30.0     # longer Retry-After values give up instead of waiting
     user_agent: str = DEFAULT_USER_AGENT
     allow_private_hosts: bool = False
+    allowed_networks: tuple = ()     # CIDRs allowed even though private (internal feeds, tests)
+    max_per_host: int = 2            # requests in flight per host (per worker)
+    host_delay: float = 0.25         # seconds between request starts per host
+    respect_robots: bool = True      # pages only; feeds were chosen by the operator
+    max_crawl_delay: float = 30.0
 
 
 @dataclass
@@ -74,7 +81,7 @@ def status_reason(status):
     return "http_4xx"
 
 
-def check_address(host, port, allow_private):
+def check_address(host, port, allow_private, allowed_networks=()):
     """Resolve host and return one acceptable IP, refusing non-public ones unless allowed.
 
     Connecting to the returned IP (not the name again) means a DNS answer cannot change between
@@ -86,8 +93,11 @@ def check_address(host, port, allow_private):
         raise FetchError("connection_error", f"cannot resolve {host}: {exc}") from None
     ips = [info[4][0] for info in infos]
     if not allow_private:
+        networks = [ipaddress.ip_network(n, strict=False) for n in allowed_networks]
         for ip in ips:
             addr = ipaddress.ip_address(ip.split("%")[0])
+            if any(addr in net for net in networks):
+                continue
             if not addr.is_global or addr.is_multicast:
                 raise FetchError("private_address",
                                  f"{host} resolves to non-public address {ip}; "
@@ -120,6 +130,8 @@ class Fetcher:
         self._pools = {}
         self._lock = threading.Lock()
         self._ssl = ssl.create_default_context()
+        self.gate = HostGate(policy.max_per_host, policy.host_delay)
+        self.robots = RobotsRules(self._fetch_robots, policy.user_agent, policy.max_crawl_delay)
 
     def close(self):
         with self._lock:
@@ -127,12 +139,23 @@ class Fetcher:
                 pool.close()
             self._pools.clear()
 
-    def get(self, url, headers=None):
-        """GET with retries and redirects. Returns a Response whose status is 2xx or 304."""
+    def _fetch_robots(self, url):
+        try:
+            response = self._follow(url, {}, robots=False)
+        except FetchError:
+            return None
+        return response.body if response.status == 200 else None
+
+    def get(self, url, headers=None, robots=False):
+        """GET with retries and redirects. Returns a Response whose status is 2xx or 304.
+
+        robots: check robots.txt (when the policy respects it) at every hop.
+        """
+        robots = robots and self.policy.respect_robots
         attempt = 0
         while True:
             try:
-                response = self._follow(url, headers or {})
+                response = self._follow(url, headers or {}, robots)
             except FetchError as exc:
                 retryable = exc.reason in ("timeout", "connection_error")
                 if not retryable or attempt >= self.policy.retries:
@@ -159,10 +182,17 @@ class Fetcher:
         base = self.policy.backoff * (2 ** attempt)
         return base + random.uniform(0, base)
 
-    def _follow(self, url, headers):
+    def _follow(self, url, headers, robots):
         visited = []
         while True:
             visited.append(url)
+            if robots:
+                if not self.robots.allowed(url):
+                    raise FetchError("robots_disallowed", "robots.txt disallows this URL for "
+                                     f"{self.policy.user_agent!r}", url=url)
+                delay = self.robots.crawl_delay(url)
+                if delay:
+                    self.gate.set_delay(urlsplit(url).netloc, delay)
             response = self._request(url, headers)
             if response.status not in _REDIRECTS:
                 return response
@@ -203,13 +233,18 @@ class Fetcher:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError("bad_url", f"not an absolute http(s) URL: {url!r}", url=url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        ip = check_address(parts.hostname, port, self.policy.allow_private_hosts)
+        ip = check_address(parts.hostname, port, self.policy.allow_private_hosts,
+                           self.policy.allowed_networks)
         pool = self._pool(parts.scheme, parts.hostname, ip, port)
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
         send = {"User-Agent": self.policy.user_agent, "Accept-Encoding": "gzip, deflate",
                 "Accept": "*/*", "Host": parts.netloc, **headers}
+        with self.gate.slot(parts.netloc):
+            return self._send(pool, path, send, url)
+
+    def _send(self, pool, path, send, url):
         started = time.monotonic()
         try:
             raw = pool.urlopen("GET", path, headers=send, redirect=False, retries=False,

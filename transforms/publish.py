@@ -15,7 +15,7 @@ STAGING = "_staging"
 RUNS = "_runs"
 PLAN = "_PLAN.json"
 # Tables move in this order: data first, state after it, the manifest last of all.
-ORDER = {"articles": 0, "rejects": 0, "seen": 1, "signatures": 1}
+ORDER = {"articles": 0, "rejects": 0, "seen": 1, "feeds": 1, "signatures": 1}
 
 _LOG = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ class _PublishFn(beam.DoFn):
 
 def summarise_counts(counts):
     """Tally keys ('rejects/http_404': 3, ...) into the manifest's count sections."""
-    summary = {"feeds": 0, "feeds_failed": 0, "entries": 0, "articles": 0, "rejects": 0,
+    summary = {"feeds": 0, "feeds_failed": 0, "feeds_not_modified": 0, "entries": 0, "articles": 0, "rejects": 0,
                "skipped": 0, "rejects_by_reason": {}, "feed_rejects_by_reason": {},
                "skipped_by_reason": {}, "copy_groups": 0, "copies_in_groups": 0, "stories": 0,
                "articles_in_stories": 0}

@@ -1,7 +1,9 @@
-"""What later runs need to know: which entry links and articles were already handled.
+"""What later runs need to know, under `_state/` (ignored by readers of the dataset):
 
-`_state/seen/part-<run_id>-*.parquet` holds one row per handled entry link. It is published after
-the articles it describes, so a crash in between can only repeat a fetch, never lose an article.
+- `seen/`: one row per handled entry link, published after the articles it describes, so a crash
+  in between can only repeat a fetch, never lose an article;
+- `feeds/`: each feed's validators (ETag, Last-Modified) and content hash, for conditional GET;
+- `signatures/`: the copy and story index (transforms/grouping.py).
 """
 import io
 
@@ -13,20 +15,36 @@ from apache_beam.io.filesystems import FileSystems
 from schemas.reasons import TRANSIENT_REASONS
 
 SEEN_DIR = "_state/seen"
+FEEDS_DIR = "_state/feeds"
 
 
-def seen_pattern(output):
-    return FileSystems.join(output, SEEN_DIR, "*.parquet")
-
-
-def read_seen_file(readable_file):
-    """Rows of one seen-state file as dicts (only the columns the join needs)."""
-    data = pq.read_table(io.BytesIO(readable_file.read()), columns=["url_key", "article_id"])
+def read_parquet_rows(readable_file, columns=None):
+    data = pq.read_table(io.BytesIO(readable_file.read()), columns=columns)
     yield from data.to_pylist()
 
 
-class ReadSeen(beam.PTransform):
-    """The seen-state rows of all earlier runs (none on a first run)."""
+class ReadStateTable(beam.PTransform):
+    """All rows of one state table written by earlier runs (none on a first run)."""
+
+    def __init__(self, output, subdir, columns=None):
+        super().__init__()
+        self.pattern = FileSystems.join(output, subdir, "*.parquet")
+        self.columns = columns
+
+    def expand(self, pbegin):
+        return (pbegin
+                | "Match" >> fileio.MatchFiles(self.pattern,
+                                               empty_match_treatment=fileio.EmptyMatchTreatment.ALLOW)
+                | "Open" >> fileio.ReadMatches()
+                | "Rows" >> beam.FlatMap(read_parquet_rows, columns=self.columns))
+
+
+def ReadSeen(output):  # noqa: N802 - reads like the other transforms
+    return ReadStateTable(output, SEEN_DIR, ["url_key", "article_id"])
+
+
+class ReadFeedState(beam.PTransform):
+    """(feed_url, validators row) for every feed an earlier run fetched."""
 
     def __init__(self, output):
         super().__init__()
@@ -34,10 +52,9 @@ class ReadSeen(beam.PTransform):
 
     def expand(self, pbegin):
         return (pbegin
-                | "Match" >> fileio.MatchFiles(seen_pattern(self.output),
-                                               empty_match_treatment=fileio.EmptyMatchTreatment.ALLOW)
-                | "Open" >> fileio.ReadMatches()
-                | "Rows" >> beam.FlatMap(read_seen_file))
+                | "Rows" >> ReadStateTable(self.output, FEEDS_DIR)
+                | "ByFeed" >> beam.Map(lambda r: (r["feed_url"], r))
+                | "Latest" >> beam.CombinePerKey(lambda rows: max(rows, key=lambda r: r["at"])))
 
 
 def seen_from_article(article):
