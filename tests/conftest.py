@@ -27,11 +27,13 @@ def beam_pipeline():
 class Route:
     """What the fixture server answers for one path: status, headers, body, delay."""
 
-    def __init__(self, body=b"", status=200, headers=None, delay=0.0, content_type="text/html"):
+    def __init__(self, body=b"", status=200, headers=None, delay=0.0, content_type="text/html",
+                 drip=0.0):
         self.body = body if isinstance(body, bytes) else body.encode("utf-8")
         self.status = status
         self.headers = {"Content-Type": content_type, **(headers or {})}
         self.delay = delay
+        self.drip = drip          # seconds between bytes of the body
 
 
 class FixtureServer:
@@ -44,6 +46,7 @@ class FixtureServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out at once
 
             def log_message(self, *args):
                 pass
@@ -62,7 +65,16 @@ class FixtureServer:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(route.body)))
                 self.end_headers()
-                self.wfile.write(route.body)
+                if not route.drip:
+                    self.wfile.write(route.body)
+                    return
+                try:
+                    for i in range(len(route.body)):
+                        self.wfile.write(route.body[i:i + 1])
+                        self.wfile.flush()
+                        time.sleep(route.drip)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up, as it should
 
         self.server = ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
@@ -80,6 +92,14 @@ class FixtureServer:
 @pytest.fixture
 def server():
     srv = FixtureServer()
+    yield srv
+    srv.close()
+
+
+@pytest.fixture
+def other_server():
+    """A second host (127.0.0.2), for cross-host redirects."""
+    srv = FixtureServer("127.0.0.2")
     yield srv
     srv.close()
 

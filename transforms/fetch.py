@@ -1,10 +1,11 @@
 """Fetch article pages concurrently inside each worker; HTML never leaves this fused stage."""
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.utils.windowed_value import WindowedValue
 
 from schemas.records import FeedEntry, Reject
 from transforms.http import FetchError, Fetcher, decode_html, looks_binary
@@ -43,7 +44,10 @@ def fetch_page(fetcher, entry):
                        response.fetched_at, response.status)
 
 
-class _FetchBatchFn(beam.DoFn):
+class _FetchFn(beam.DoFn):
+    """Keeps up to 2 x threads fetches in flight across a whole bundle, yielding each result as
+    it completes: no batch boundary where the pool waits for its slowest request."""
+
     def __init__(self, policy, threads):
         self.policy = policy
         self.threads = threads
@@ -58,14 +62,29 @@ class _FetchBatchFn(beam.DoFn):
         self.pool.shutdown(wait=True)
         self.fetcher.close()
 
-    def process(self, batch):
-        for result in self.pool.map(lambda e: fetch_page(self.fetcher, e), batch):
-            if isinstance(result, Reject):
-                self.failed.inc()
-                yield beam.pvalue.TaggedOutput(REJECTS, result)
-            else:
-                self.fetched.inc()
-                yield result
+    def start_bundle(self):
+        self.pending = {}
+
+    def process(self, entry, window=beam.DoFn.WindowParam, timestamp=beam.DoFn.TimestampParam):
+        future = self.pool.submit(fetch_page, self.fetcher, entry)
+        self.pending[future] = (window, timestamp)
+        if len(self.pending) >= 4 * self.threads:
+            wait(self.pending, return_when=FIRST_COMPLETED)
+        for done in [f for f in self.pending if f.done()]:
+            del self.pending[done]
+            yield self._output(done.result())
+
+    def finish_bundle(self):
+        for done in as_completed(list(self.pending)):
+            window, timestamp = self.pending.pop(done)
+            yield self._output(done.result(), lambda v: WindowedValue(v, timestamp, [window]))
+
+    def _output(self, result, wrap=lambda v: v):
+        if isinstance(result, Reject):
+            self.failed.inc()
+            return beam.pvalue.TaggedOutput(REJECTS, wrap(result))
+        self.fetched.inc()
+        return wrap(result)
 
 
 class FetchArticles(beam.PTransform):
@@ -78,7 +97,5 @@ class FetchArticles(beam.PTransform):
 
     def expand(self, entries):
         return (entries
-                | "Batch" >> beam.BatchElements(min_batch_size=self.threads * 2,
-                                                  max_batch_size=self.threads * 2)
-                | "Fetch" >> beam.ParDo(_FetchBatchFn(self.policy, self.threads))
+                | "Fetch" >> beam.ParDo(_FetchFn(self.policy, self.threads))
                 .with_outputs(REJECTS, main="pages"))
