@@ -8,6 +8,9 @@ REQUIRES = [
     # lxml 6 split lxml.html.clean out; trafilatura's justext fallback imports it.
     "lxml_html_clean>=0.4",
     "langdetect>=1.0.9,<2",
+    # optional faster, broader detector (--language_detector py3langid): 97 languages incl.
+    # Xhosa and Zulu, which langdetect has no profiles for
+    "py3langid>=0.2",
     "pyarrow>=15",
     "urllib3>=2.2,<3",
     "courlan>=1.3",

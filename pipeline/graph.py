@@ -30,6 +30,7 @@ class RunConfig:
     policy: object
     fetch_threads: int
     shards: int
+    language_detector: str
     run_info: dict
 
 
@@ -59,7 +60,8 @@ def build(p, cfg):
         seen_links, lambda e: e.url_key, entry_order, skip_entry)
     pages = fresh.fresh | "FetchArticles" >> FetchArticles(cfg.policy, cfg.fetch_threads)
     extracted = pages.pages | "ExtractText" >> ExtractText()
-    with_language = extracted.extracted | "DetectLanguage" >> DetectLanguage()
+    with_language = (extracted.extracted
+                     | "DetectLanguage" >> DetectLanguage(cfg.language_detector))
     normalised = with_language | "NormaliseMetadata" >> NormaliseMetadata(cfg.run_id)
     unique = normalised.articles | "DropSeenArticles" >> DropSeen(
         seen_articles, lambda a: a["article_id"], article_order, skip_article)
@@ -78,7 +80,8 @@ def build(p, cfg):
     staged = (
         (articles | "WriteArticles" >> WriteTable(
             "articles", ARTICLE_SCHEMA, cfg.staging, "articles", cfg.run_id,
-            partition=date_partition("published_at", "fetched_at"), shards=cfg.shards),
+            partition=date_partition("published_at", "published_date", "fetched_at"),
+            shards=cfg.shards),
          rejects
          | "RejectRows" >> beam.Map(reject_row, run_id=cfg.run_id)
          | "WriteRejects" >> WriteTable(

@@ -71,7 +71,8 @@ def prepare(argv):
                 "recovered_runs": finished}
     cfg = RunConfig(run_id=run_id, output=output, staging=staging, feeds=tuple(feeds),
                     policy=fetch_policy(opts), fetch_threads=opts.fetch_threads,
-                    shards=opts.shards, run_info=run_info)
+                    shards=opts.shards, language_detector=opts.language_detector,
+                    run_info=run_info)
     return options, cfg
 
 

@@ -6,7 +6,7 @@ this file (`python -m schemas.dictionary`) and cannot drift from what is written
 """
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: title_source, agencies, published_date, date_precision
 
 UTC_TS = pa.timestamp("us", tz="UTC")
 
@@ -22,17 +22,21 @@ ARTICLE_SCHEMA = pa.schema([
            "Canonical form: rel=canonical or og:url when on the same site, else the final URL; "
            "scheme and host lower-cased, default port, fragment and tracking parameters removed.", False),
     _field("feed_url", pa.string(), "The feed the entry came from.", False),
-    _field("source", pa.string(), "Publisher display name: feed-list name, else og:site_name, else feed title."),
+    _field("source", pa.string(), "Publisher display name: the feed list's name for the feed, else og:site_name (or application-name, JSON-LD publisher), else the feed title."),
     _field("source_domain", pa.string(), "Registered domain of url (Public Suffix aware), or the host for IPs."),
-    _field("title", pa.string(), "Headline: the page's (og:title / <title>, site name removed), else the feed entry's."),
+    _field("title", pa.string(), "Headline: the value most of og:title, JSON-LD headline, <h1>, twitter:title, the feed entry's title and <title> agree on, site name and dates removed from either end."),
+    _field("title_source", pa.string(), "Which declaration gave the title: og, jsonld, h1, twitter, feed, title, page (trafilatura) or none."),
     _field("description", pa.string(), "Standfirst: page meta description, else the feed entry summary (text only)."),
     _field("text", pa.string(), "Article body extracted by trafilatura (paragraphs separated by newlines).", False),
-    _field("language", pa.string(), "ISO 639-1 code detected by langdetect on the first 2,000 characters."),
-    _field("language_score", pa.float32(), "langdetect's probability for `language` (0-1)."),
-    _field("authors", pa.list_(pa.string()), "Person names, one per element, cleaned (no 'By', roles, e-mails, publisher)."),
-    _field("published_at", UTC_TS, "Publication instant in UTC; null when no source gives one (never invented)."),
+    _field("language", pa.string(), "ISO 639-1: langdetect on the first 2,000 characters of text (seeded), unless the page declares (<html lang>, og:locale) a language langdetect has no profile for, or the text is too short to tell."),
+    _field("language_score", pa.float32(), "langdetect's probability for `language` (0-1); null when the language is the declared one."),
+    _field("authors", pa.list_(pa.string()), "Person names, one per element, from JSON-LD Person authors, else meta author, else the page byline, else the feed; split, without prefixes (By, Von, Par...), roles, e-mails, URLs, handles, generic words, the publisher's name or agencies; the source's spelling and diacritics kept."),
+    _field("agencies", pa.list_(pa.string()), "News agencies credited in the byline (AP, Reuters, AFP, dpa, ...)."),
+    _field("published_at", UTC_TS, "Publication instant in UTC, when a source gives a time; null when only a day is known (see published_date) or nothing is (never invented)."),
+    _field("published_date", pa.date32(), "Publication day: the UTC date of published_at, or the day a day-only source gives."),
+    _field("date_precision", pa.string(), "time (an instant with its zone), local (a wall-clock time whose zone no source gave, read as UTC), day (published_at is null), or null (no date)."),
     _field("updated_at", UTC_TS, "Last modification instant in UTC, when given."),
-    _field("date_source", pa.string(), "Where published_at came from: jsonld, meta, feed, url, text or none."),
+    _field("date_source", pa.string(), "Where the date came from: jsonld, meta (article:published_time and similar), feed (entry published, else updated), url (a /YYYY/MM/DD/ path), text (<time> or trafilatura's guess) or none. Dates more than a day in the future or before 1990 are refused."),
     _field("fetched_at", UTC_TS, "When the page was fetched (UTC).", False),
     _field("word_count", pa.int32(), "Whitespace-separated words in text.", False),
     _field("tags", pa.list_(pa.string()), "Keywords and categories from the page and the feed entry."),

@@ -1,33 +1,23 @@
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 
 from schemas.records import FeedEntry
-from transforms.dates import date_from_url, parse_datetime, plausible
-from transforms.normalise import build_article, canonical_url_for, choose_published, clean_authors
+from transforms.dates import date_from_url, page_zone, parse_datetime, plausible
+from transforms.language import choose_language, declared_code, detect_language
+from transforms.normalise import build_article, canonical_url_for, choose_published
+from transforms.titles import choose_title, strip_site_name
 
 NOW = datetime(2024, 8, 2, tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize("raw, expected", [
-    (["By Jane Doe and John Smith"], ["Jane Doe", "John Smith"]),
-    (["Anna Müller, Jörg Weiß & Zoë Ångström"], ["Anna Müller", "Jörg Weiß", "Zoë Ångström"]),
-    (["Von Max Mustermann"], ["Max Mustermann"]),
-    (["jane@example.com; Jane Doe | https://example.com/jane"], ["Jane Doe"]),
-    (["Staff", "Daily Meridian"], []),
-    (["Jane Doe, Staff Writer"], ["Jane Doe"]),
-    (["@janedoe Jane Doe"], ["Jane Doe"]),
-])
-def test_clean_authors(raw, expected):
-    assert clean_authors(raw, publisher="Daily Meridian") == expected
-
-
-def test_parse_datetime_keeps_the_offset():
+def test_parse_datetime_keeps_the_offset_and_says_what_it_knows():
     dt, precision = parse_datetime("2024-08-01T10:15:00-04:00")
     assert dt.utcoffset().total_seconds() == -4 * 3600 and precision == "time"
-    assert parse_datetime("Thu, 01 Aug 2024 14:15:00 +0000")[0] == \
-        datetime(2024, 8, 1, 14, 15, tzinfo=timezone.utc)
-    assert parse_datetime("2024-08-01") == (datetime(2024, 8, 1, tzinfo=timezone.utc), "day")
+    assert parse_datetime("Thu, 01 Aug 2024 14:15:00 +0000") == (
+        datetime(2024, 8, 1, 14, 15, tzinfo=timezone.utc), "time")
+    assert parse_datetime("2024-08-01") == (datetime(2024, 8, 1), "day")
+    assert parse_datetime("2023-04-28T18:11:01") == (datetime(2023, 4, 28, 18, 11, 1), "local")
     assert parse_datetime("not a date") == (None, None)
 
 
@@ -38,14 +28,32 @@ def test_implausible_dates_are_refused():
 
 
 def test_published_precedence_and_source():
-    candidates = {"jsonld": "2024-08-01T10:15:00-04:00", "meta": "2024-08-01T00:00:00Z",
+    # JSON-LD +02:00 wins over a Z in a meta tag (a known cause of wrong times elsewhere)
+    candidates = {"jsonld": "2024-08-01T10:15:00+02:00", "meta": "2024-08-01T10:15:00Z",
                   "feed": datetime(2024, 8, 1, 15, tzinfo=timezone.utc)}
     assert choose_published(candidates, NOW) == (
-        datetime(2024, 8, 1, 14, 15, tzinfo=timezone.utc), "jsonld")
-    # A future JSON-LD date is skipped in favour of the next source.
-    candidates["jsonld"] = "2031-01-01T00:00:00Z"
-    assert choose_published(candidates, NOW)[1] == "meta"
-    assert choose_published({}, NOW) == (None, "none")
+        datetime(2024, 8, 1, 8, 15, tzinfo=timezone.utc), date(2024, 8, 1), "jsonld", "time")
+    candidates["jsonld"] = "2031-01-01T00:00:00Z"        # future: the next source wins
+    assert choose_published(candidates, NOW)[2] == "meta"
+    assert choose_published({}, NOW) == (None, None, "none", None)
+
+
+def test_a_time_beats_a_day_and_a_day_is_never_a_fake_midnight():
+    assert choose_published({"jsonld": "2024-08-01", "feed": "Thu, 01 Aug 2024 09:00:00 +0200"},
+                            NOW)[2:] == ("feed", "time")
+    assert choose_published({"url": datetime(2024, 8, 1, tzinfo=timezone.utc).date().isoformat()},
+                            NOW) == (None, date(2024, 8, 1), "url", "day")
+
+
+def test_a_time_without_zone_takes_the_pages_zone():
+    # n-tv writes JSON-LD datePublished without a zone but dateModified with one
+    zone = page_zone(["2023-04-28T18:11:01", "2023-04-28T19:02:00+02:00"])
+    published = choose_published({"jsonld": "2023-04-28T18:11:01"}, NOW, zone)
+    assert published[0] == datetime(2023, 4, 28, 16, 11, 1, tzinfo=timezone.utc)
+    assert published[3] == "time"
+    unplaced = choose_published({"jsonld": "2023-04-28T18:11:01"}, NOW)
+    assert unplaced[0] == datetime(2023, 4, 28, 18, 11, 1, tzinfo=timezone.utc)
+    assert unplaced[3] == "local"
 
 
 def test_date_from_url():
@@ -54,27 +62,65 @@ def test_date_from_url():
     assert date_from_url("https://x.example/2024/13/01/story.html") is None
 
 
+@pytest.mark.parametrize("title, sites, expected", [
+    ("How RPA vendors aim to remain relevant in a world of AI agents | TechCrunch", ["TechCrunch"],
+     "How RPA vendors aim to remain relevant in a world of AI agents"),
+    ("Ukrainische Gegenoffensive: Ziele, Chancen, Risiken | DW | 28.04.2023", ["dw"],
+     "Ukrainische Gegenoffensive: Ziele, Chancen, Risiken"),
+    ("Steigende US-Zinsen setzen Dax zu | Börsen-Zeitung", ["boersen-zeitung"],
+     "Steigende US-Zinsen setzen Dax zu"),
+    ("南海トラフ、一時調査 巨大地震、基準達せず：中日新聞Web", ["中日新聞Web"],
+     "南海トラフ、一時調査 巨大地震、基準達せず"),
+    ("Climate change: Labor on track to hit 2030 target", ["The West Australian", "thewest"],
+     "Climate change: Labor on track to hit 2030 target"),
+    ("Nahost - Lage in Gaza - Die Tagesschau", ["tagesschau"], "Nahost - Lage in Gaza"),
+])
+def test_site_names_are_stripped_but_kickers_and_dashes_stay(title, sites, expected):
+    assert strip_site_name(title, sites) == expected
+
+
+def test_title_precedence():
+    assert choose_title({"title": "A story | Site", "h1": "A story", "og": "A story!"},
+                        ["Site"]) == ("A story!", "og")
+    assert choose_title({"title": "A story | Site"}, ["Site"]) == ("A story", "title")
+    assert choose_title({}, []) == (None, "none")
+
+
+def test_language_declared_codes_and_unsupported_languages():
+    assert declared_code("de-DE") == "de" and declared_code("en_US") == "en"
+    assert declared_code("nb") == "no" and declared_code("x") is None
+    assert choose_language("da", 0.9, ["kl"]) == ("kl", None, "declared")   # Greenlandic
+    assert choose_language("en", 0.99, ["de-DE"]) == ("en", 0.99, "detected")
+    assert choose_language(None, None, ["fr"]) == ("fr", None, "declared")
+
+
+def test_both_detectors_agree_on_plain_text():
+    german = "Der Gemeinderat hat am Dienstag den neuen Haushalt für den Hafen beschlossen. " * 3
+    assert detect_language(german)[0] == detect_language(german, detector="py3langid")[0] == "de"
+
+
 def test_canonical_url_only_from_the_same_site():
     final = "https://www.example.com/news/1?utm_source=rss"
     assert canonical_url_for(final, "https://example.com/news/1") == "https://example.com/news/1"
     assert canonical_url_for(final, "https://aggregator.example.org/x") == \
         "https://www.example.com/news/1"
-    assert canonical_url_for(final, None) == "https://www.example.com/news/1"
 
 
 def test_build_article_combines_feed_and_page():
     entry = FeedEntry(feed_url="https://example.com/rss", link="https://example.com/a",
                       url_key="k", title="Feed title", summary="Feed summary",
-                      authors=["By Jane Doe"], feed_title="Example News - World",
+                      authors=["By Jane Doe and AP"], feed_title="Example News - World",
                       published=datetime(2024, 8, 1, 12, tzinfo=timezone.utc), tags=["world"])
     page = {"text": "Body text of the story " * 10, "title": None, "byline": None,
             "sitename": "Example News", "description": None, "page_url": None, "day": None,
-            "tags": ["politics"], "image": None, "html_lang": "en", "dates": {},
-            "language": "en", "language_score": 0.99}
+            "tags": ["politics"], "image": None, "dates": {}, "titles": {}, "people": {},
+            "site_names": ["Example News"], "language": "en", "language_score": 0.99}
     row = build_article(entry, "https://example.com/a", NOW, page, "run1")
-    assert row["title"] == "Feed title" and row["description"] == "Feed summary"
+    assert (row["title"], row["title_source"]) == ("Feed title", "feed")
     assert row["source"] == "Example News" and row["source_domain"] == "example.com"
-    assert row["authors"] == ["Jane Doe"]
+    assert row["authors"] == ["Jane Doe"] and row["agencies"] == ["AP"]
     assert (row["published_at"], row["date_source"]) == (entry.published, "feed")
+    assert row["published_date"] == date(2024, 8, 1) and row["date_precision"] == "time"
     assert row["tags"] == ["politics", "world"] and row["word_count"] == 50
     assert row["dup_id"] == row["story_id"] == row["article_id"]
+

@@ -13,25 +13,24 @@ _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|
 
 
 def parse_datetime(value):
-    """Parse a date string into (aware datetime, precision) or (None, None).
+    """Parse a date string into (datetime, precision) or (None, None).
 
-    precision is "time" or "day". Naive times are taken as UTC (a source that names no zone gives
-    us nothing better); a bare date is day precision and kept as that day's 00:00 UTC.
+    precision: "time" (an instant: the string names its zone), "local" (a wall-clock time with no
+    zone: returned naive, for the caller to place) or "day" (a bare date, returned as a naive
+    midnight that must not be read as a time).
     """
     if value is None:
         return None, None
     if isinstance(value, datetime):
-        dt = value
-        return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)), "time"
+        return value, ("time" if value.tzinfo else "local")
     text = str(value).strip()
     if not text or len(text) > 100:
         return None, None
     if _DAY_ONLY.match(text):
         try:
-            return datetime.fromisoformat(text).replace(tzinfo=timezone.utc), "day"
+            return datetime.fromisoformat(text), "day"
         except ValueError:
             return None, None
-    dt = None
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -42,9 +41,16 @@ def parse_datetime(value):
                 dt = dateutil_parser.parse(text)
             except (ValueError, OverflowError, TypeError):
                 return None, None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt, "time"
+    return dt, ("time" if dt.tzinfo else "local")
+
+
+def page_zone(values):
+    """The UTC offset a page writes its dates in, from any of them that names one."""
+    for value in values:
+        dt, precision = parse_datetime(value)
+        if precision == "time":
+            return dt.tzinfo
+    return None
 
 
 def to_utc(dt):

@@ -14,7 +14,8 @@ from trafilatura.utils import load_html
 from schemas.records import Reject
 
 REJECTS = "rejects"
-MIN_WORDS = 10  # below this, what trafilatura found is navigation, not an article
+MIN_CHARS = 60  # below this, what trafilatura found is navigation ("Home"), not an article
+# (characters, not words: Chinese and Japanese text has no spaces between words)
 
 _META_PUBLISHED = ("article:published_time", "og:article:published_time", "datepublished",
                    "pubdate", "publishdate", "publish-date", "dc.date.issued", "dc.date",
@@ -42,20 +43,72 @@ def _jsonld_objects(tree):
                     stack.append(item["@graph"])
 
 
-def structured_dates(tree):
-    """Date strings from JSON-LD and meta tags: {"jsonld": (published, updated), "meta": (...)}."""
-    found = {}
+def _meta_tags(tree):
+    """First content of each meta name/property/itemprop, lower-cased keys."""
+    meta = {}
+    for node in tree.xpath("//meta[@content]"):
+        for key in ("property", "name", "itemprop", "http-equiv"):
+            name = (node.get(key) or "").strip().lower()
+            if name and name not in meta:
+                meta[name] = node.get("content")
+    return meta
+
+
+def _jsonld_article(tree):
+    """The first JSON-LD object of an article type (or None)."""
     for obj in _jsonld_objects(tree):
         kinds = obj.get("@type", "")
         kinds = [kinds] if isinstance(kinds, str) else kinds
-        if any(str(k).lower() in _JSONLD_TYPES for k in kinds) and obj.get("datePublished"):
-            found["jsonld"] = (obj.get("datePublished"), obj.get("dateModified"))
-            break
-    meta = {}
+        if any(str(k).lower() in _JSONLD_TYPES for k in kinds or []):
+            if obj.get("datePublished") or obj.get("headline") or obj.get("author"):
+                return obj
+    return None
+
+
+def _people(value):
+    """[(type, name)] from a JSON-LD author value (object, list, or string)."""
+    if isinstance(value, list):
+        return [p for item in value for p in _people(item)]
+    if isinstance(value, dict):
+        name = value.get("name")
+        if isinstance(name, list):
+            name = " ".join(str(n) for n in name)
+        return [(str(value.get("@type") or "Person"), str(name))] if name else []
+    if isinstance(value, str) and value.strip():
+        return [("Text", value)]
+    return []
+
+
+def _text(nodes):
+    for node in nodes:
+        text = " ".join(node.text_content().split()) if hasattr(node, "text_content") else \
+            " ".join(str(node).split())
+        if text:
+            return text
+    return None
+
+
+_AUTHOR_KEYS = ("author", "article:author", "byl", "parsely-author", "sailthru.author",
+                "dc.creator", "dcterms.creator", "citation_author")
+
+
+def _meta_authors(tree):
+    """[(key, value)] of every author-like meta tag, in page order (there may be several)."""
+    found = []
     for node in tree.xpath("//meta[@content]"):
-        name = (node.get("property") or node.get("name") or node.get("itemprop") or "").lower()
-        if name and name not in meta:
-            meta[name] = node.get("content")
+        key = (node.get("name") or node.get("property") or "").strip().lower()
+        if key in _AUTHOR_KEYS and node.get("content", "").strip():
+            found.append((key, node.get("content")))
+    return found
+
+
+def structured_dates(tree, meta=None, article=None):
+    """Date strings from JSON-LD, meta tags and <time>: {"jsonld": (published, updated), ...}."""
+    meta = _meta_tags(tree) if meta is None else meta
+    article = _jsonld_article(tree) if article is None else article
+    found = {}
+    if article and article.get("datePublished"):
+        found["jsonld"] = (article.get("datePublished"), article.get("dateModified"))
     published = next((meta[n] for n in _META_PUBLISHED if meta.get(n)), None)
     updated = next((meta[n] for n in _META_UPDATED if meta.get(n)), None)
     if published or updated:
@@ -64,6 +117,34 @@ def structured_dates(tree):
     if times:
         found["text"] = (times[0], None)
     return found
+
+
+def page_metadata(tree):
+    """Every title, site name, author and language candidate the page declares."""
+    meta = _meta_tags(tree)
+    article = _jsonld_article(tree)
+    publisher = article.get("publisher") if article else None
+    return {
+        "titles": {
+            "og": meta.get("og:title"),
+            "jsonld": article.get("headline") if article and isinstance(
+                article.get("headline"), str) else None,
+            "twitter": meta.get("twitter:title"),
+            "h1": _text(tree.xpath("//h1")),
+            "title": _text(tree.xpath("//head/title")),
+        },
+        "site_names": [n for n in (meta.get("og:site_name"), meta.get("application-name"),
+                                   publisher.get("name") if isinstance(publisher, dict) else None)
+                       if n],
+        "people": {
+            "jsonld": _people(article.get("author")) if article else [],
+            "meta": _meta_authors(tree),
+        },
+        "dates": structured_dates(tree, meta, article),
+        "declared_language": [v for v in (tree.get("lang"), meta.get("og:locale"),
+                                          meta.get("content-language"), meta.get("language"))
+                              if v],
+    }
 
 
 def _without_headline(text, title):
@@ -75,17 +156,27 @@ def _without_headline(text, title):
     return text
 
 
+def _bare_extraction(tree, url, recall):
+    if tree is None:
+        return None
+    return bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
+                           include_tables=False, favor_recall=recall)
+
+
 def extract_page(html, url):
     """Body text and metadata of one page as a plain dict, or None when there is no text."""
     tree = load_html(html)
     if tree is None:
         return None
+    declared = page_metadata(tree)
     html_lang = (tree.get("lang") or "").split("-")[0].strip().lower() or None
-    dates = structured_dates(tree)
-    doc = bare_extraction(tree, url=url, with_metadata=True, include_comments=False,
-                          include_tables=False, favor_precision=False)
+    doc = _bare_extraction(tree, url, recall=False)
+    if doc is None or len((doc.text or "").strip()) < MIN_CHARS:
+        # trafilatura returns nothing, metadata included, when its precise pass finds no body;
+        # its recall pass rescues many such pages (pages with little markup, short items)
+        doc = _bare_extraction(load_html(html), url, recall=True) or doc
     text = _without_headline((doc.text or "").strip() if doc else "", doc.title if doc else None)
-    if len(text.split()) < MIN_WORDS:
+    if len(text) < MIN_CHARS:
         return None
     return {
         "text": text,
@@ -98,7 +189,7 @@ def extract_page(html, url):
         "tags": [t.strip() for t in (doc.tags or []) + (doc.categories or []) if t and t.strip()],
         "image": doc.image,
         "html_lang": html_lang,
-        "dates": dates,
+        **declared,
     }
 
 

@@ -1,6 +1,10 @@
 """Language detection with langdetect: seeded (deterministic) and on bounded input (fast)."""
+import os
+import re
+
 import apache_beam as beam
 from langdetect import DetectorFactory, detect_langs
+from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
 
 # langdetect samples randomly; without a fixed seed the same text can get different answers.
@@ -10,31 +14,85 @@ DetectorFactory.seed = 0
 MAX_CHARS = 2000
 
 
-def detect_language(text, hint=None):
+DETECTORS = ("langdetect", "py3langid")
+_PY3LANGID = None
+
+
+def _py3langid():
+    """py3langid's identifier, loaded once per process (its model is a 4 MB numpy file)."""
+    global _PY3LANGID
+    if _PY3LANGID is None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+        _PY3LANGID = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return _PY3LANGID
+
+
+def detect_language(text, hint=None, detector="langdetect"):
     """(ISO 639-1 code, probability) of text, or (hint, None) when the text says nothing.
 
     Only the first MAX_CHARS characters are read: more costs time and changes no answer on
-    article-length text. langdetect's Chinese codes (zh-cn, zh-tw) are folded to `zh`.
+    article-length text. Chinese variants (zh-cn, zh-tw) fold to `zh`, Norwegian (nb, nn) to `no`.
     """
     sample = (text or "")[:MAX_CHARS]
     if sum(ch.isalpha() for ch in sample) < 20:
         return hint, None
-    try:
-        best = detect_langs(sample)[0]
-    except LangDetectException:
-        return hint, None
-    return best.lang.split("-")[0], round(float(best.prob), 4)
+    if detector == "py3langid":
+        code, prob = _py3langid().classify(sample)
+    else:
+        try:
+            best = detect_langs(sample)[0]
+        except LangDetectException:
+            return hint, None
+        code, prob = best.lang, best.prob
+    code = code.split("-")[0]
+    return {"nb": "no", "nn": "no"}.get(code, code), round(float(prob), 4)
 
 
-def _with_language(element):
+def supported(detector):
+    """The languages a detector can name."""
+    if detector == "py3langid":
+        return frozenset({"nb": "no", "nn": "no"}.get(c, c) for c in _py3langid().nb_classes)
+    return SUPPORTED
+
+
+# The languages langdetect has profiles for; a declared language outside them (Greenlandic,
+# Xhosa, Zulu, ...) cannot be confirmed or contradicted by it, so the declaration stands.
+SUPPORTED = frozenset(name.split("-")[0] for name in os.listdir(PROFILES_DIRECTORY))
+
+
+def declared_code(value):
+    """ISO 639-1 from a declared language ("de-DE", "en_US", "nb") or None."""
+    code = re.split(r"[-_]", (value or "").strip().lower())[0]
+    code = {"nb": "no", "nn": "no"}.get(code, code)
+    return code if re.fullmatch(r"[a-z]{2}", code) else None
+
+
+def choose_language(detected, score, declared, known=SUPPORTED):
+    """The detected language, unless the page declares one the detector does not know, or the
+    detector had nothing to go on. Returns (code, score, source)."""
+    codes = [c for c in (declared_code(v) for v in declared) if c]
+    if detected is None:
+        return (codes[0], None, "declared") if codes else (None, None, "none")
+    if codes and codes[0] not in known:
+        return codes[0], None, "declared"
+    return detected, score, "detected"
+
+
+def with_language(element, detector="langdetect"):
+    """(entry, url, fetched_at, page) with `language` and `language_score` in the page."""
     entry, final_url, fetched_at, page = element
-    language, score = detect_language(page["text"],
-                                      hint=page.get("html_lang") or entry.feed_language)
+    detected, score = detect_language(page["text"], detector=detector)
+    declared = list(page.get("declared_language") or []) + [entry.feed_language]
+    language, score, _ = choose_language(detected, score, declared, supported(detector))
     return entry, final_url, fetched_at, {**page, "language": language, "language_score": score}
 
 
 class DetectLanguage(beam.PTransform):
-    """Adds `language` and `language_score` to each extracted page."""
+    """Adds `language` and `language_score` to each extracted page (--language_detector)."""
+
+    def __init__(self, detector="langdetect"):
+        super().__init__()
+        self.detector = detector
 
     def expand(self, extracted):
-        return extracted | "Detect" >> beam.Map(_with_language)
+        return extracted | "Detect" >> beam.Map(with_language, detector=self.detector)

@@ -1,13 +1,12 @@
 """Combine page and feed evidence into one article row: ids, source, title, authors, dates."""
-import re
-import unicodedata
 from datetime import datetime, timezone
 
 import apache_beam as beam
 
 from schemas.records import Reject
-
-from transforms.dates import date_from_url, parse_datetime, plausible
+from transforms.bylines import choose_bylines
+from transforms.dates import date_from_url, page_zone, parse_datetime, plausible
+from transforms.titles import choose_title
 from transforms.urls import UrlError, canonicalize_url, registered_domain, same_site, stable_id
 
 REJECTS = "rejects"
@@ -15,54 +14,33 @@ REJECTS = "rejects"
 # Where published_at may come from, strongest first (DESIGN.md section 6).
 DATE_PRECEDENCE = ("jsonld", "meta", "feed", "url", "text")
 
-_BY = re.compile(r"^\s*(by|von|par|por|di|door|av|af|od|przez)\s+", re.I)
-_SPLIT = re.compile(r"\s*(?:[,;|/]|\band\b|\bund\b|\bet\b|\by\b|&)\s*", re.I)
-_EMAIL = re.compile(r"\S+@\S+")
-_URLISH = re.compile(r"(https?://\S+|www\.\S+)", re.I)
-_HANDLE = re.compile(r"(^|\s)@\w+")
-_GENERIC = {"staff", "editor", "editors", "newsroom", "admin", "redaktion", "rédaction",
-            "redacción", "team", "staff writer", "staff reporter", "editorial", "web desk",
-            "news desk", "desk", "reporter", "correspondent", "contributor", "guest"}
-_ROLE_SUFFIX = re.compile(r"\s*[,(-]\s*(staff writer|reporter|correspondent|editor|"
-                          r"senior writer|contributor|columnist)\)?\s*$", re.I)
 
+def choose_published(candidates, now, zone=None):
+    """Pick the publication date by precedence among plausible candidates.
 
-def clean_authors(raw_names, publisher=None):
-    """Person names from raw byline strings: split, strip prefixes, roles, e-mails, handles,
-    URLs and the publisher's own name; keep the source's spelling and diacritics; no repeats."""
-    publisher_key = (publisher or "").strip().lower()
-    names, seen = [], set()
-    for raw in raw_names or []:
-        if not raw:
-            continue
-        text = unicodedata.normalize("NFC", str(raw))
-        text = _URLISH.sub(" ", _EMAIL.sub(" ", text))
-        for part in _SPLIT.split(text):
-            part = _ROLE_SUFFIX.sub("", _BY.sub("", part))
-            part = _HANDLE.sub(" ", part)
-            part = re.sub(r"\s+", " ", part).strip(" .,:-–—\t")
-            key = part.lower()
-            if (not part or key in _GENERIC or key == publisher_key or len(part) > 60
-                    or not any(ch.isalpha() for ch in part) or key in seen):
-                continue
-            seen.add(key)
-            names.append(part)
-    return names
-
-
-def choose_published(candidates, now):
-    """Pick published_at by precedence among plausible candidates.
-
-    candidates: {source: value}; returns (utc datetime or None, source or "none").
+    A candidate with a time beats a higher-precedence one with only a day (a time is kept
+    whenever any source has one). A time without a zone takes the page's own zone (`zone`, from
+    its other dates) and is otherwise read as UTC with precision "local".
+    Returns (published_at UTC or None, published_date, source, precision); published_at stays
+    None for a day-only date, never a fake midnight.
     """
+    best_day = None
     for source in DATE_PRECEDENCE:
-        value = candidates.get(source)
-        dt, _ = parse_datetime(value) if not isinstance(value, datetime) else (value, "time")
-        if dt is not None and dt.tzinfo is None:
-            dt = dt.replace(tzinfo=timezone.utc)
+        dt, precision = parse_datetime(candidates.get(source))
+        if dt is None:
+            continue
+        if precision == "day":
+            if best_day is None and plausible(dt.replace(tzinfo=timezone.utc), now):
+                best_day = (dt.date(), source)
+            continue
+        if precision == "local":
+            dt = dt.replace(tzinfo=zone or timezone.utc)
+            precision = "time" if zone else "local"
         if plausible(dt, now):
-            return dt.astimezone(timezone.utc), source
-    return None, "none"
+            return dt.astimezone(timezone.utc), dt.date(), source, precision
+    if best_day:
+        return None, best_day[0], best_day[1], "day"
+    return None, None, "none", None
 
 
 def canonical_url_for(final_url, page_url):
@@ -77,17 +55,35 @@ def canonical_url_for(final_url, page_url):
     return canonicalize_url(final_url)
 
 
-def _utc_or_none(value, now):
-    dt, _ = parse_datetime(value)
+def _utc_or_none(value, now, zone=None):
+    dt, precision = parse_datetime(value)
+    if precision not in ("time", "local"):
+        return None
+    dt = dt if dt.tzinfo else dt.replace(tzinfo=zone or timezone.utc)
     return dt.astimezone(timezone.utc) if plausible(dt, now) else None
 
 
 def build_article(entry, final_url, fetched_at, page, run_id, now=None):
-    """One article row (dict keyed by ARTICLE_SCHEMA column names; `_` keys are internal)."""
+    """One article row (dict keyed by ARTICLE_SCHEMA column names; `_` keys are internal).
+
+    Page and feed evidence are combined by explicit precedence, and the winning source of the
+    date and the title is recorded (date_source, title_source).
+    """
     now = now or fetched_at
     canonical = canonical_url_for(final_url, page.get("page_url"))
-    source = entry.source_name or page.get("sitename") or entry.feed_title
+    domain = registered_domain(final_url)
+    site_names = [n for n in [*page.get("site_names", []), page.get("sitename"),
+                              entry.source_name, entry.feed_title, domain.split(".")[0]] if n]
+    source = entry.source_name or next(iter(page.get("site_names", [])), None) or \
+        page.get("sitename") or entry.feed_title
+
+    title, title_source = choose_title({**page.get("titles", {}), "feed": entry.title},
+                                       site_names)
+    if title is None and page.get("title"):
+        title, title_source = page["title"], "page"
+
     dates = page.get("dates", {})
+    zone = page_zone([v for pair in dates.values() for v in pair if v])
     candidates = {
         "jsonld": (dates.get("jsonld") or (None, None))[0],
         "meta": (dates.get("meta") or (None, None))[0],
@@ -95,13 +91,12 @@ def build_article(entry, final_url, fetched_at, page, run_id, now=None):
         "url": date_from_url(canonical),
         "text": (dates.get("text") or (None, None))[0] or page.get("day"),
     }
-    published_at, date_source = choose_published(candidates, now)
+    published_at, published_date, date_source, precision = choose_published(candidates, now, zone)
     updated_raw = next((d[1] for k in ("jsonld", "meta") if (d := dates.get(k)) and d[1]), None)
-    updated_at = _utc_or_none(updated_raw, now) or (entry.updated if plausible(entry.updated, now)
-                                                    else None)
-    if updated_at is not None:
-        updated_at = updated_at.astimezone(timezone.utc)
-    byline = [page["byline"]] if page.get("byline") else entry.authors
+    updated_at = _utc_or_none(updated_raw, now, zone) or _utc_or_none(entry.updated, now)
+
+    authors, agencies, _ = choose_bylines(page.get("people", {}), page.get("byline"),
+                                          entry.authors, site_names)
     text = page["text"]
     tags = list(dict.fromkeys((page.get("tags") or []) + (entry.tags or [])))
     article_id = stable_id(canonical)
@@ -111,14 +106,18 @@ def build_article(entry, final_url, fetched_at, page, run_id, now=None):
         "canonical_url": canonical,
         "feed_url": entry.feed_url,
         "source": source,
-        "source_domain": registered_domain(final_url),
-        "title": page.get("title") or entry.title,
+        "source_domain": domain,
+        "title": title,
+        "title_source": title_source,
         "description": page.get("description") or entry.summary,
         "text": text,
         "language": page.get("language"),
         "language_score": page.get("language_score"),
-        "authors": clean_authors(byline, publisher=source),
+        "authors": authors,
+        "agencies": agencies,
         "published_at": published_at,
+        "published_date": published_date,
+        "date_precision": precision,
         "updated_at": updated_at,
         "date_source": date_source,
         "fetched_at": fetched_at.astimezone(timezone.utc),

@@ -5,7 +5,7 @@ folder does not exist, so files are written flat into one staging folder that we
 publish step (transforms/publish.py) puts each into its partition and checks that it is there.
 """
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import datetime, timezone
 
 import apache_beam as beam
 import pyarrow as pa
@@ -73,11 +73,14 @@ class ParquetSink(fileio.FileSink):
         self._rows = []
 
 
-def date_partition(column, fallback=None):
-    """Destination function: `date=YYYY-MM-DD` of the row's UTC timestamp."""
+def date_partition(*columns):
+    """Destination function: `date=YYYY-MM-DD` of the first of `columns` the row has (a UTC
+    timestamp, or a date)."""
     def destination(row):
-        when = row.get(column) or (row.get(fallback) if fallback else None)
-        return "date=" + when.astimezone(timezone.utc).strftime("%Y-%m-%d")
+        when = next(row[c] for c in columns if row.get(c) is not None)
+        if isinstance(when, datetime):
+            when = when.astimezone(timezone.utc).date()
+        return "date=" + when.isoformat()
     return destination
 
 

@@ -1,0 +1,51 @@
+"""Byline rules, with real bylines from metadata-dev (see tests/fixtures/metadata/README.md)."""
+import pytest
+
+from transforms.bylines import choose_bylines, clean_bylines, first_last
+
+
+@pytest.mark.parametrize("raw, publishers, authors, agencies", [
+    (["By Jane Doe and John Smith"], [], ["Jane Doe", "John Smith"], []),
+    (["Anna Müller, Jörg Weiß & Zoë Ångström"], [], ["Anna Müller", "Jörg Weiß", "Zoë Ångström"], []),
+    (["Von Max Mustermann"], [], ["Max Mustermann"], []),
+    (["Par Marie Dupont"], [], ["Marie Dupont"], []),
+    (["Di Maio"], [], ["Di Maio"], []),                          # a surname, not "by"
+    (["Di Luigi Rossi"], [], ["Luigi Rossi"], []),
+    (["jane@example.com; Jane Doe | https://example.com/jane"], [], ["Jane Doe"], []),
+    (["Staff", "Daily Meridian"], ["Daily Meridian"], [], []),
+    (["Jane Doe, Staff Writer"], [], ["Jane Doe"], []),
+    (["@janedoe Jane Doe"], [], ["Jane Doe"], []),
+    (["Trine Juncher Jørgensen og Tôrtia Reimer-Johansen"], [],
+     ["Trine Juncher Jørgensen", "Tôrtia Reimer-Johansen"], []),      # Sermitsiaq
+    (["Adam Vidler", "AP"], [], ["Adam Vidler"], ["AP"]),            # Nine News
+    (["Konstantin Furrer", "Deutsche Presse-Agentur"], [], ["Konstantin Furrer"],
+     ["Deutsche Presse-Agentur"]),                                    # 20 Minuten
+    (["Associated Press in Valencia"], [], [], ["Associated Press"]),  # The Guardian
+    (["Associated Press"], ["Associated Press"], [], []),             # on AP's own site
+    (["Guardian staff reporter"], ["The Guardian"], [], []),
+    (["Deutsche Welle (www.dw.com)", "Deutsche Welle"], [], [], []),  # DW: the publisher
+    (["hessenschau.de, Frankfurt, Germany"], [], [], []),
+    (["Nikita Mazurov", "aligharib"], [], ["Nikita Mazurov"], []),    # a handle
+    (["Sophie Foster", "Sophie-Foster"], [], ["Sophie Foster"], []),  # a slug of the same name
+    (["Condé Nast", "Philipp Wehsack"], ["Condé Nast"], ["Philipp Wehsack"], []),
+    (["Nikkei Inc."], [], [], []),
+])
+def test_clean_bylines(raw, publishers, authors, agencies):
+    assert clean_bylines(raw, publishers) == (authors, agencies)
+
+
+def test_dublin_core_names_are_last_first():
+    assert first_last("Brazil, Rachel") == "Rachel Brazil"                 # Nature
+    assert first_last("Rachel Brazil") == "Rachel Brazil"
+
+
+def test_jsonld_persons_win_and_organisation_only_means_no_person():
+    people = {"jsonld": [("Person", "Miguel A. Herguedas")], "meta": [("author", "M. H.")]}
+    assert choose_bylines(people, "Miguel A Herguedas", [], []) == (
+        ["Miguel A. Herguedas"], [], "jsonld")
+    org_only = {"jsonld": [("NewsMediaOrganization", "Redaktion hessenschau.de")],
+                "meta": [("author", "hessenschau.de, Frankfurt, Germany")]}
+    assert choose_bylines(org_only, "Hessenschau De", [], []) == ([], [], "jsonld")
+    dc = {"jsonld": [], "meta": [("dc.creator", "You, Xiaoying"), ("dc.creator", "Basu, Mohana")]}
+    assert choose_bylines(dc, None, [], [])[0] == ["Xiaoying You", "Mohana Basu"]
+    assert choose_bylines({}, None, ["By Feed Author"], []) == (["Feed Author"], [], "feed")

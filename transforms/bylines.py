@@ -1,0 +1,119 @@
+"""Bylines: person names from whatever the page and feed declare, agencies kept apart."""
+import re
+import unicodedata
+
+# Wire agencies: they go to `agencies`, never to `authors`. Keys are casefolded.
+AGENCIES = {name.casefold(): name for name in (
+    "AP", "Associated Press", "Reuters", "AFP", "Agence France-Presse", "dpa",
+    "Deutsche Presse-Agentur", "SDA", "Keystone-SDA", "APA", "KNA", "epd", "EFE",
+    "Europa Press", "ANSA", "ANP", "Belga", "PA", "PA Media", "Press Association", "Kyodo",
+    "Yonhap", "Xinhua", "TASS", "RIA Novosti", "UPI", "AAP", "CP", "The Canadian Press",
+    "NTB", "TT", "Ritzau", "STT", "CTK", "PAP", "MTI", "Anadolu", "IANS", "PTI", "ANI",
+)}
+
+_PREFIX = re.compile(r"^\s*(by|von|par|por|przez|autor|autorin|author|text|texte|reporting by|"
+                     r"written by)\s*:?\s+", re.I)
+# Also surname particles (Di Maio, Af Klint): stripped only when a full name remains.
+_AMBIGUOUS_PREFIX = re.compile(r"^\s*(di|door|av|af|od)\s+(?=\S+\s+\S)", re.I)
+_SPLIT = re.compile(r"\s*(?:[,;|/]|\s(?:and|und|et|y|og|och|e|&)\s)\s*", re.I)
+_EMAIL = re.compile(r"\S+@\S+")
+_AGENCY_DATELINE = re.compile(r"\s+in\s+\S.*$")
+_DOMAIN_TOKEN = re.compile(r"\(?(https?://\S*|www\.\S+|\b[\w-]+\.[a-z]{2,6}\b)\)?", re.I)
+_DOMAIN = re.compile(r"(https?://|www\.|\b[\w-]+\.(com|de|org|net|fr|es|it|nl|at|ch|co\.uk|"
+                     r"uk|no|se|dk|fi|jp|in|au|ca|us|io|news)\b)", re.I)
+_HANDLE = re.compile(r"(^|\s)@\w+")
+_ROLE = re.compile(r"\s*[,(-]?\s*\b(staff writer|staff reporter|reporter|correspondent|editor|"
+                   r"senior writer|contributor|columnist|journalist|journalistin|redakteur|"
+                   r"redakteurin|photographer|fotograf)\b\)?\s*$", re.I)
+_GENERIC = re.compile(r"^(staff|editor|editors|newsroom|admin|redaktion|rédaction|redacción|"
+                      r"editorial|web desk|news desk|desk|reporter|correspondent|contributor|"
+                      r"guest|journalist|anonymous|unknown|none)$|redaktion|newsroom|\bstaff\b",
+                      re.I)
+_CORPORATE = re.compile(r"\b(inc|gmbh|ltd|llc|ag|plc|s\.a|media group|verlag|nachrichten|"
+                        r"news|online|zeitung|digital)\.?$", re.I)
+
+
+def _key(text):
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
+
+
+def clean_bylines(raw_names, publishers=()):
+    """(authors, agencies) from raw byline strings.
+
+    Splits "A, B and C" / "A & B" / "A; B" / "By A | B"; strips prefixes (By, Von, Par, Por,
+    Di, Door, Av, Af, Od, Przez), roles, e-mails, handles and URLs; drops generic words, the
+    publisher's own names and company names; keeps the source's spelling and diacritics.
+    """
+    publisher_keys = {_key(p) for p in publishers if p and len(_key(p)) >= 2}
+    authors, agencies, seen = [], [], set()
+    for raw in raw_names or []:
+        if not raw:
+            continue
+        text = _EMAIL.sub(" ", unicodedata.normalize("NFC", str(raw)))
+        parts = [p for p in _SPLIT.split(text) if p.strip()]
+        if parts and _DOMAIN.search(parts[0]):
+            # "hessenschau.de, Frankfurt", "Deutsche Welle (www.dw.com)": led by a web address,
+            # the value names the publisher, whose name must not pass as a person elsewhere
+            name = _key(_DOMAIN_TOKEN.sub(" ", parts[0]))
+            if len(name) >= 4:
+                publisher_keys.add(name)
+            continue
+        for part in parts:
+            if _DOMAIN.search(part):
+                continue
+            part = re.sub(r"\s+", " ", _HANDLE.sub(" ", part)).strip(" .,:-–—\t*()")
+            if _GENERIC.search(part):
+                continue
+            part = _ROLE.sub("", _AMBIGUOUS_PREFIX.sub("", _PREFIX.sub("", part)))
+            part = part.strip(" .,:-–—\t*()")
+            key = _key(part)
+            if not key or key in seen or len(part) > 60 or not any(c.isalpha() for c in part):
+                continue
+            seen.add(key)
+            agency = _AGENCY_DATELINE.sub("", part)       # "Associated Press in Valencia"
+            if key in publisher_keys:
+                continue                                  # AP on apnews.com is the publisher
+            if agency.casefold() in AGENCIES:
+                agencies.append(agency)
+            elif (_CORPORATE.search(part)
+                  or (part.islower() and " " not in part)      # a handle or a slug
+                  or any(k in key or (len(key) >= 5 and key in k)
+                         for k in publisher_keys if len(k) >= 4)):
+                continue
+            else:
+                authors.append(part)
+    return authors, agencies
+
+
+def first_last(name):
+    """Dublin Core and citation tags write "Last, First": make it "First Last"."""
+    parts = [p.strip() for p in name.split(",")]
+    if len(parts) == 2 and all(parts) and all(len(p.split()) <= 3 for p in parts):
+        return f"{parts[1]} {parts[0]}"
+    return name
+
+
+def choose_bylines(people, byline, feed_authors, publishers):
+    """(authors, agencies, source): the first source that names a person or an agency.
+
+    people: {"jsonld": [(type, name)], "meta": [(key, value)]} from the page; byline: what
+    trafilatura found in the page text; feed_authors: the feed entry's names. When JSON-LD
+    names only organisations as authors, the page has said there is no person to credit.
+    """
+    declared = people.get("jsonld", [])
+    persons = [n for t, n in declared if "organization" not in t.lower()
+               or n.strip().casefold() in AGENCIES]
+    if declared and not persons:
+        return [], [], "jsonld"
+    candidates = [
+        ("jsonld", persons),
+        ("meta", [first_last(v) if k in ("dc.creator", "dcterms.creator", "citation_author")
+                  else v for k, v in people.get("meta", [])]),
+        ("page", [byline] if byline else []),
+        ("feed", feed_authors or []),
+    ]
+    for source, names in candidates:
+        authors, agencies = clean_bylines(names, publishers)
+        if authors or agencies:
+            return authors, agencies, source
+    return [], [], "none"

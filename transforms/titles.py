@@ -1,0 +1,60 @@
+"""Headlines: the page's own declaration by a fixed precedence, without the site name."""
+import re
+import unicodedata
+
+# Measured on metadata-dev (121 pages), after site names are stripped: this order picks the
+# expected headline on 104 pages, JSON-LD first on 94, <h1> first on 86, a majority vote of
+# all sources on 93. og:title is the headline the publisher declares for sharing.
+PREFERENCE = ("og", "jsonld", "h1", "twitter", "feed", "title")
+_SEPARATOR = re.compile(r"\s+[|\-–—·•»:]{1,2}\s+|\s*[｜：|]\s*|\s+::\s+")
+_DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
+
+
+_TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe",
+                           "å": "aa"})
+
+
+def _key(text):
+    """Comparable form of a name: Börsen-Zeitung, boersen-zeitung and BOERSEN ZEITUNG agree."""
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_TRANSLIT)
+    folded = "".join(c for c in unicodedata.normalize("NFKD", folded)
+                     if not unicodedata.combining(c))
+    return re.sub(r"[\W_]+", "", folded)
+
+
+def _is_site(segment, site_keys):
+    key = _key(segment)
+    if not key:
+        return True
+    if _DATE.match(segment.strip()):
+        return True
+    return any(key == k or (len(k) >= 3 and (k in key or key in k)) for k in site_keys)
+
+
+def strip_site_name(title, site_names):
+    """Drop site-name segments at either end ("Headline | Site", "Site - Headline",
+    "Headline – DW – 13.06.2023"); everything after the first trailing match goes too."""
+    site_keys = {_key(n) for n in site_names if n and len(_key(n)) >= 2}
+    parts = _SEPARATOR.split(title)
+    seps = _SEPARATOR.findall(title)
+    if len(parts) < 2 or not site_keys:
+        return title
+    for i in range(1, len(parts)):
+        if _is_site(parts[i], site_keys):
+            parts, seps = parts[:i], seps[:i - 1]
+            break
+    if len(parts) > 1 and _is_site(parts[0], site_keys):
+        parts, seps = parts[1:], seps[1:]
+    out = parts[0]
+    for sep, part in zip(seps, parts[1:]):
+        out += sep + part
+    return out
+
+
+def choose_title(candidates, site_names):
+    """(title, source) from {source: raw title}: the first usable one by PREFERENCE."""
+    for source in PREFERENCE:
+        text = re.sub(r"\s+", " ", candidates.get(source) or "").strip()
+        if text and len(text) <= 400:
+            return strip_site_name(text, site_names).strip() or text, source
+    return None, "none"
