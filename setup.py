@@ -16,6 +16,11 @@ REQUIRES = [
     "courlan>=1.3",
     "tldextract>=5.1",
     "python-dateutil>=2.9",
+    # month and day names in other languages ("Seg, 24 Set 2018"); trafilatura's htmldate
+    # depends on it already. Tried last: it is slow.
+    "dateparser>=1.1",
+    # repairs double-encoded UTF-8 in feeds, only where the repair is unambiguous
+    "ftfy>=6.1",
     "xxhash>=3.4",
     # robots.txt as Scrapy reads it: wildcards, Allow precedence, Crawl-delay (the standard
     # library's robotparser supports none of the wildcard rules sites use).

@@ -162,11 +162,32 @@ def evaluate(name, fn, pages, show_misses=False):
     return s
 
 
+def real_feeds(folder):
+    """(entries with a date string, of them parsed) over every feed of real-feeds/."""
+    import feedparser
+    from transforms.feeds import FeedParseError, parse_feed
+    dated = parsed = 0
+    for path in sorted(folder.rglob("*")):
+        if path.suffix not in (".xml", ".rss", ".atom"):
+            continue
+        body = path.read_bytes()
+        try:
+            entries, _ = parse_feed(body, "https://example.com/feed")
+        except FeedParseError:
+            continue
+        for entry, raw in zip(entries, feedparser.parse(body).entries):
+            if raw.get("published") or raw.get("updated"):
+                dated += 1
+                parsed += bool(entry.published or entry.updated)
+    return dated, parsed
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared"
                                               / "evaldata" / "metadata-dev"))
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--feeds", help="also parse every entry date of this real-feeds folder")
     args = parser.parse_args()
     data = Path(args.data)
     expected = json.loads((data / "expected.json").read_text())
@@ -195,6 +216,9 @@ def main():
               f"{pct('day', n)} | {pct('minute', offset_pages)} | "
               f"{pct('lang', n) if name.startswith('newsbeam') else '-'} | "
               f"{s['seconds'] / n * 1000:.1f} |")
+    if args.feeds:
+        dated, parsed = real_feeds(Path(args.feeds))
+        print(f"\nreal feeds: {parsed} of {dated} entry dates parsed")
 
 
 if __name__ == "__main__":

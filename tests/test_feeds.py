@@ -57,3 +57,26 @@ def test_html_is_not_a_feed():
 def test_strip_html():
     assert strip_html("<p>A &amp; <b>B</b></p>\n") == "A & B"
     assert strip_html("") is None
+
+
+def test_portuguese_dates_and_undeclared_latin1():
+    entries, _ = parse_feed((FEEDS / "uolNoticias.rss").read_bytes(), "https://uol.example/feed")
+    assert len(entries) == 15 and all(e.published for e in entries)
+    # "Seg, 24 Set 2018 19:42:40 -0300"
+    assert entries[0].published == datetime(2018, 9, 24, 22, 42, 40, tzinfo=timezone.utc)
+    assert any("inquérito" in e.title for e in entries)
+
+
+def test_month_first_dates_keep_pm():
+    entries, _ = parse_feed((FEEDS / "rss_2.0_nbcny.xml").read_bytes(), "https://nbc.example/rss")
+    assert entries[0].published.hour == 14          # "Sat, Dec 16 2023 02:02:33 PM"
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Rss20YandexRussia.xml", "В Москве из-за сильных морозов"),
+    ("Rss20JapanToday.xml", "National \u203a Publisher ordered"),
+])
+def test_mojibake_is_repaired(name, expected):
+    entries, _ = parse_feed((FEEDS / name).read_bytes(), "https://example.com/feed")
+    assert entries[0].title.startswith(expected)
+    assert all(e.published for e in entries)

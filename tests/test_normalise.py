@@ -6,7 +6,7 @@ from schemas.records import FeedEntry
 from transforms.dates import date_from_url, page_zone, parse_datetime, plausible
 from transforms.language import choose_language, declared_code, detect_language
 from transforms.normalise import build_article, canonical_url_for, choose_published
-from transforms.titles import choose_title, strip_site_name
+from transforms.titles import choose_title, display_name, strip_site_name
 
 NOW = datetime(2024, 8, 2, tzinfo=timezone.utc)
 
@@ -124,3 +124,12 @@ def test_build_article_combines_feed_and_page():
     assert row["tags"] == ["politics", "world"] and row["word_count"] == 50
     assert row["dup_id"] == row["story_id"] == row["article_id"]
 
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("The Verge -  Front Pages", "The Verge"), ("BBC News - World", "BBC News"),
+    ("Le Monde.fr : Actualités et Infos en France", "Le Monde.fr"), ("20 Minuten", "20 Minuten"),
+    ("Börsen-Zeitung", "Börsen-Zeitung"), (None, None),
+])
+def test_display_name_drops_taglines(name, expected):
+    assert display_name(name) == expected

@@ -8,16 +8,18 @@ from dateutil import parser as dateutil_parser
 FUTURE_SKEW = timedelta(days=1)
 OLDEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
 
+_RFC822 = re.compile(r"^\s*(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}")
 _DAY_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|[^\d]|$)")
 
 
-def parse_datetime(value):
+def parse_datetime(value, languages=None):
     """Parse a date string into (datetime, precision) or (None, None).
 
     precision: "time" (an instant: the string names its zone), "local" (a wall-clock time with no
     zone: returned naive, for the caller to place) or "day" (a bare date, returned as a naive
-    midnight that must not be read as a time).
+    midnight that must not be read as a time). languages: ISO 639-1 hints for names of months
+    and days (a feed's declared language).
     """
     if value is None:
         return None, None
@@ -31,17 +33,46 @@ def parse_datetime(value):
             return datetime.fromisoformat(text), "day"
         except ValueError:
             return None, None
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        try:
-            dt = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            try:
-                dt = dateutil_parser.parse(text)
-            except (ValueError, OverflowError, TypeError):
-                return None, None
+    dt = _iso(text) or _rfc822(text) or _dateutil(text) or _any_language(text, languages)
+    if dt is None:
+        return None, None
     return dt, ("time" if dt.tzinfo else "local")
+
+
+def _iso(text):
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _rfc822(text):
+    # email.utils is lenient to a fault: it reads "Dec 16 2023 02:02:33 PM" as 02:02, so it only
+    # sees strings shaped like RFC 822 ("Sat, 16 Dec 2023 14:02:33 +0000")
+    if not _RFC822.match(text):
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _dateutil(text):
+    try:
+        return dateutil_parser.parse(text)
+    except (ValueError, OverflowError, TypeError):
+        return None
+
+
+def _any_language(text, languages):
+    """Month and day names in other languages ("Seg, 24 Set 2018", "mer, 16 nov 2022"), with
+    dateparser: slow (ms, and a second for its first unhinted call), so tried last."""
+    import dateparser
+    try:
+        return dateparser.parse(text, languages=languages or None,
+                                settings={"PREFER_DAY_OF_MONTH": "first"})
+    except (ValueError, TypeError, OverflowError, LookupError):
+        return None
 
 
 def page_zone(values):

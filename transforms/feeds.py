@@ -6,6 +6,7 @@ from datetime import timezone, datetime
 
 import apache_beam as beam
 import feedparser
+from ftfy import fix_encoding
 from apache_beam.metrics import Metrics
 
 from schemas.records import FeedEntry, Reject
@@ -27,17 +28,21 @@ class FeedParseError(Exception):
 
 
 def strip_html(text):
-    """Plain text from an HTML fragment (feed summaries)."""
+    """Plain text from an HTML fragment (feed summaries), mojibake repaired.
+
+    Feeds that double-encode UTF-8 ("GÃ¤rten" for "Gärten") are common; ftfy undoes it only
+    where the repair is unambiguous, and leaves correct text alone.
+    """
     if not text:
         return None
-    plain = html.unescape(_TAG.sub(" ", text))
+    plain = fix_encoding(html.unescape(_TAG.sub(" ", text)))
     plain = re.sub(r"\s+", " ", plain).strip()
     return plain or None
 
 
-def _entry_date(entry, name):
+def _entry_date(entry, name, language=None):
     raw = entry.get(name)
-    dt, _ = parse_datetime(raw)
+    dt, _ = parse_datetime(raw, [language] if language else None)
     if dt is None and entry.get(f"{name}_parsed"):
         # feedparser understood a format we did not; its struct_time is UTC
         dt = datetime(*entry[f"{name}_parsed"][:6], tzinfo=timezone.utc)
@@ -93,8 +98,9 @@ def parse_feed(body, feed_url, content_type="", source_name=None):
             feed_url=feed_url, link=link, url_key=stable_id(link), position=position,
             source_name=source_name, feed_title=feed_title, feed_language=language,
             title=title, summary=strip_html(item.get("summary")),
-            authors=_entry_authors(item), published=_entry_date(item, "published"),
-            updated=_entry_date(item, "updated"),
+            authors=[fix_encoding(a) for a in _entry_authors(item)],
+            published=_entry_date(item, "published", language),
+            updated=_entry_date(item, "updated", language),
             tags=[t.get("term") for t in item.get("tags", []) if t.get("term")],
             image_url=_entry_image(item)))
     return entries, rejects

@@ -58,3 +58,13 @@ def choose_title(candidates, site_names):
         if text and len(text) <= 400:
             return strip_site_name(text, site_names).strip() or text, source
     return None, "none"
+
+
+def display_name(name):
+    """A publisher name without its tagline: "The Verge - Front Pages" -> "The Verge",
+    "Le Monde.fr : Actualités et Infos" -> "Le Monde.fr"."""
+    if not name:
+        return None
+    text = re.sub(r"\s+", " ", name).strip()
+    head = re.split(r"\s+[|\-–—:·•»]{1,2}\s+|\s*[｜：]\s*", text)[0].strip()
+    return head or text
