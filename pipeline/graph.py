@@ -31,6 +31,8 @@ class RunConfig:
     fetch_threads: int
     shards: int
     language_detector: str
+    extract_timeout: float
+    same_site_links: bool
     run_info: dict
 
 
@@ -49,7 +51,8 @@ def build(p, cfg):
     """Add newsbeam's transforms to pipeline p. Returns the manifest PCollection."""
     specs = p | "FeedList" >> beam.Create(cfg.feeds)
     known_feeds = p | "ReadFeedState" >> ReadFeedState(cfg.output)
-    feeds = specs | "ReadFeeds" >> ReadFeeds(cfg.policy, cfg.run_id, known_feeds)
+    feeds = specs | "ReadFeeds" >> ReadFeeds(cfg.policy, cfg.run_id, known_feeds,
+                                             cfg.same_site_links)
 
     seen = p | "ReadSeen" >> ReadSeen(cfg.output)
     seen_links = seen | "SeenLinks" >> beam.Map(lambda r: r["url_key"])
@@ -59,7 +62,7 @@ def build(p, cfg):
     fresh = feeds.entries | "DropSeenLinks" >> DropSeen(
         seen_links, lambda e: e.url_key, entry_order, skip_entry)
     pages = fresh.fresh | "FetchArticles" >> FetchArticles(cfg.policy, cfg.fetch_threads)
-    extracted = pages.pages | "ExtractText" >> ExtractText()
+    extracted = pages.pages | "ExtractText" >> ExtractText(cfg.extract_timeout)
     with_language = (extracted.extracted
                      | "DetectLanguage" >> DetectLanguage(cfg.language_detector))
     normalised = with_language | "NormaliseMetadata" >> NormaliseMetadata(cfg.run_id)

@@ -72,6 +72,7 @@ def prepare(argv):
     cfg = RunConfig(run_id=run_id, output=output, staging=staging, feeds=tuple(feeds),
                     policy=fetch_policy(opts), fetch_threads=opts.fetch_threads,
                     shards=opts.shards, language_detector=opts.language_detector,
+                    extract_timeout=opts.extract_timeout, same_site_links=opts.same_site_links,
                     run_info=run_info)
     return options, cfg
 

@@ -51,6 +51,13 @@ class NewsbeamOptions(PipelineOptions):
         parser.add_argument("--allow_networks", default="",
                             help="Comma-separated CIDRs allowed even though private, e.g. "
                             "10.1.0.0/16 for an internal feed server (default none).")
+        parser.add_argument("--extract_timeout", type=float, default=30.0,
+                            help="Seconds per page for extraction, run in a child process so "
+                            "a hang or a crash in C code costs one page (extract_timeout / "
+                            "extract_crash); 0 runs it in-process without protection (default 30).")
+        parser.add_argument("--same_site_links", action="store_true", default=False,
+                            help="Fetch only entry links on the feed's own registered domain; "
+                            "others are rejected as offsite_link without a request.")
         parser.add_argument("--language_detector", default="langdetect",
                             choices=["langdetect", "py3langid"],
                             help="langdetect (default) or py3langid: faster, and knows 97 "
@@ -114,6 +121,7 @@ def validate(options):
             raise OptionsError(f"{flag} must be greater than 0 (got {value})")
     for flag, value in {"--max_redirects": opts.max_redirects, "--retries": opts.retries,
                         "--retry_backoff": opts.retry_backoff, "--host_delay": opts.host_delay,
+                        "--extract_timeout": opts.extract_timeout,
                         "--max_crawl_delay": opts.max_crawl_delay}.items():
         if value is None or value < 0:
             raise OptionsError(f"{flag} must be 0 or more (got {value})")

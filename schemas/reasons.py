@@ -24,11 +24,16 @@ REASONS = {
     "robots_disallowed": "The site's robots.txt disallows this URL for our User-Agent.",
     # extraction
     "no_text": "Extraction found no article text.",
-    "extract_error": "The extractor failed on this page.",
+    "extract_error": "The extractor raised an error on this page.",
+    "extract_timeout": "Extraction ran past --extract_timeout (pathological HTML); the page was "
+                       "given up, the run went on.",
+    "extract_crash": "The extraction process died on this page (a crash in C code).",
+    "offsite_link": "The entry links off the feed's own site and --same_site_links is on.",
     "normalise_error": "The extracted metadata could not be normalised (a bug: please report it).",
 }
 
 # Worth another try in a later run: not recorded in _state, so the next run fetches them again.
 TRANSIENT_REASONS = frozenset({
     "http_429", "http_5xx", "timeout", "connection_error", "feed_http_error", "extract_error",
+    "extract_crash",
 })

@@ -1,5 +1,6 @@
 """Shared fixtures: loopback servers only (tests never touch the internet)."""
 import gzip
+import re
 import sys
 import threading
 import time
@@ -121,3 +122,31 @@ def fixture_text(name):
 
 
 PYTHON = sys.executable
+
+
+_HEADER = re.compile(rb"^Header:\s*([\w-]+):\s*(.+?)\s*$", re.M)
+
+
+class CorpusServer:
+    """Serves every file under a folder as it is, with the `Header: Name: value` lines that
+    feedparser's test files carry (Content-Type defaults to text/xml)."""
+
+    def __init__(self, root, host="127.0.0.1"):
+        self.root = Path(root)
+        self.files = sorted(p for p in self.root.rglob("*") if p.is_file()
+                            and p.name not in ("LICENSE.txt", "README.md"))
+        self.server = FixtureServer(host)
+        for path in self.files:
+            body = path.read_bytes()
+            headers = {name.decode(): value.decode("latin-1")
+                       for name, value in _HEADER.findall(body[:2000])}
+            content_type = headers.pop("Content-type", headers.pop("Content-Type", "text/xml"))
+            self.server.routes["/" + path.relative_to(self.root).as_posix()] = Route(
+                body, headers=headers, content_type=content_type)
+
+    def feed_list(self):
+        return "".join(self.server.url("/" + p.relative_to(self.root).as_posix()) + "\n"
+                       for p in self.files)
+
+    def close(self):
+        self.server.close()

@@ -12,6 +12,7 @@ from trafilatura import bare_extraction
 from trafilatura.utils import load_html
 
 from schemas.records import Reject
+from transforms.isolation import CallCrashed, CallTimeout, IsolatedCall
 
 REJECTS = "rejects"
 MIN_CHARS = 60  # below this, what trafilatura found is navigation ("Home"), not an article
@@ -194,34 +195,59 @@ def extract_page(html, url):
 
 
 class _ExtractFn(beam.DoFn):
-    def __init__(self):
+    def __init__(self, timeout):
+        self.timeout = timeout
         self.no_text = Metrics.counter("articles", "no_text")
-        self.extract_ms = Metrics.distribution("articles", "extract_ms")
+        self.failed = Metrics.counter("articles", "extract_failed")
+
+    def setup(self):
+        self.isolated = IsolatedCall(self.timeout) if self.timeout else None
+
+    def teardown(self):
+        if self.isolated:
+            self.isolated.close()
+
+    def _reject(self, page, reason, detail):
+        return beam.pvalue.TaggedOutput(REJECTS, Reject(
+            "extract", reason, page.url, page.entry.feed_url, detail[:500], page.http_status,
+            datetime.now(timezone.utc), page.entry.url_key))
 
     def process(self, page):
-        started = datetime.now(timezone.utc)
         try:
-            extracted = extract_page(page.html, page.url)
-        except Exception as exc:  # noqa: BLE001 - any extractor failure is one reject, not a crash
-            yield beam.pvalue.TaggedOutput(REJECTS, Reject(
-                "extract", "extract_error", page.url, page.entry.feed_url,
-                f"{type(exc).__name__}: {exc}"[:500], page.http_status,
-                datetime.now(timezone.utc), page.entry.url_key))
+            if self.isolated:
+                extracted = self.isolated(extract_page, page.html, page.url)
+            else:
+                extracted = extract_page(page.html, page.url)
+        except CallTimeout as exc:
+            self.failed.inc()
+            yield self._reject(page, "extract_timeout", str(exc))
             return
-        elapsed = datetime.now(timezone.utc) - started
-        self.extract_ms.update(int(elapsed.total_seconds() * 1000))
+        except CallCrashed as exc:
+            self.failed.inc()
+            yield self._reject(page, "extract_crash", str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - any extractor failure is one reject, not a crash
+            self.failed.inc()
+            yield self._reject(page, "extract_error", f"{type(exc).__name__}: {exc}")
+            return
         if extracted is None:
             self.no_text.inc()
-            yield beam.pvalue.TaggedOutput(REJECTS, Reject(
-                "extract", "no_text", page.url, page.entry.feed_url,
-                "no article text found on the page", page.http_status,
-                datetime.now(timezone.utc), page.entry.url_key))
+            yield self._reject(page, "no_text", "no article text found on the page")
             return
         yield page.entry, page.url, page.fetched_at, extracted
 
 
 class ExtractText(beam.PTransform):
-    """FetchedPage -> (entry, final_url, fetched_at, extracted dict); `rejects` for no text."""
+    """FetchedPage -> (entry, final_url, fetched_at, extracted dict); `rejects` for no text.
+
+    timeout: seconds per page, in a child process that a hang or a crash in C code cannot take
+    down with it (0: in-process, no protection).
+    """
+
+    def __init__(self, timeout=30.0):
+        super().__init__()
+        self.timeout = timeout
 
     def expand(self, pages):
-        return pages | "Extract" >> beam.ParDo(_ExtractFn()).with_outputs(REJECTS, main="extracted")
+        return pages | "Extract" >> beam.ParDo(_ExtractFn(self.timeout)).with_outputs(
+            REJECTS, main="extracted")

@@ -12,7 +12,7 @@ from apache_beam.metrics import Metrics
 from schemas.records import FeedEntry, Reject
 from transforms.dates import parse_datetime
 from transforms.http import FetchError, Fetcher
-from transforms.urls import UrlError, canonicalize_url, stable_id
+from transforms.urls import UrlError, canonicalize_url, same_site, stable_id
 
 REJECTS = "rejects"
 STATES = "states"
@@ -66,10 +66,11 @@ def _entry_image(entry):
     return None
 
 
-def parse_feed(body, feed_url, content_type="", source_name=None):
+def parse_feed(body, feed_url, content_type="", source_name=None, same_site_links=False):
     """Parse feed bytes into (entries, rejects). Raises FeedParseError if it is not a feed.
 
-    Entries without a usable link become entry-level rejects, so they are still accounted for.
+    Entries without a usable link become entry-level rejects, so they are still accounted for;
+    so do links off the feed's own site when same_site_links is set.
     """
     parsed = feedparser.parse(body, response_headers={"content-type": content_type or "",
                                                        "content-location": feed_url},
@@ -93,6 +94,11 @@ def parse_feed(body, feed_url, content_type="", source_name=None):
             link = canonicalize_url(link, base=feed_url)
         except UrlError as exc:
             rejects.append(Reject("entry", "bad_url", str(link)[:2000], feed_url, str(exc)))
+            continue
+        if same_site_links and not same_site(link, feed_url):
+            rejects.append(Reject("entry", "offsite_link", link, feed_url,
+                                  "link is not on the feed's site (--same_site_links)",
+                                  url_key=stable_id(link)))
             continue
         entries.append(FeedEntry(
             feed_url=feed_url, link=link, url_key=stable_id(link), position=position,
@@ -134,9 +140,10 @@ def feed_state(spec, response, known, status, entries, run_id):
 
 
 class _FetchAndParseFeedFn(beam.DoFn):
-    def __init__(self, policy, run_id):
+    def __init__(self, policy, run_id, same_site_links=False):
         self.policy = policy
         self.run_id = run_id
+        self.same_site_links = same_site_links
         self.feeds_ok = Metrics.counter("feeds", "feeds_fetched")
         self.feeds_failed = Metrics.counter("feeds", "feeds_failed")
         self.not_modified = Metrics.counter("feeds", "feeds_not_modified")
@@ -162,7 +169,8 @@ class _FetchAndParseFeedFn(beam.DoFn):
                                                                   self.run_id))
                 return
             entries, rejects = parse_feed(response.body, spec.url,
-                                          response.headers.get("content-type", ""), spec.name)
+                                          response.headers.get("content-type", ""), spec.name,
+                                          self.same_site_links)
         except FetchError as exc:
             self.feeds_failed.inc()
             reason = "feed_http_error" if exc.reason.startswith("http_") else exc.reason
@@ -193,11 +201,12 @@ class ReadFeeds(beam.PTransform):
     known_feeds: (feed_url, validators row) from earlier runs, for conditional GET.
     """
 
-    def __init__(self, policy, run_id, known_feeds=None):
+    def __init__(self, policy, run_id, known_feeds=None, same_site_links=False):
         super().__init__()
         self.policy = policy
         self.run_id = run_id
         self.known_feeds = known_feeds
+        self.same_site_links = same_site_links
 
     def expand(self, specs):
         known = self.known_feeds
@@ -205,6 +214,7 @@ class ReadFeeds(beam.PTransform):
             known = specs.pipeline | "NoKnownFeeds" >> beam.Create([])
         return (specs
                 | "SpreadFeeds" >> beam.Reshuffle()
-                | "FetchAndParse" >> beam.ParDo(_FetchAndParseFeedFn(self.policy, self.run_id),
+                | "FetchAndParse" >> beam.ParDo(_FetchAndParseFeedFn(self.policy, self.run_id,
+                                                                     self.same_site_links),
                                                 known_feeds=beam.pvalue.AsDict(known))
                 .with_outputs(REJECTS, STATES, main="entries"))

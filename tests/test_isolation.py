@@ -1,0 +1,52 @@
+"""The extraction child process: hangs and crashes cost one call, and the next call works."""
+import os
+import signal
+import time
+
+import pytest
+
+from transforms.isolation import CallCrashed, CallTimeout, IsolatedCall
+
+
+def hang(seconds):
+    time.sleep(seconds)
+    return "late"
+
+
+def segfault():
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def square(x):
+    return x * x
+
+
+def test_a_hang_is_cut_off_and_the_next_call_works():
+    call = IsolatedCall(timeout=0.5)
+    try:
+        started = time.monotonic()
+        with pytest.raises(CallTimeout):
+            call(hang, 30)
+        assert time.monotonic() - started < 10
+        assert call(square, 7) == 49
+    finally:
+        call.close()
+
+
+def test_a_crash_in_the_child_is_reported_and_survived():
+    call = IsolatedCall(timeout=10)
+    try:
+        with pytest.raises(CallCrashed):
+            call(segfault)
+        assert call(square, 3) == 9
+    finally:
+        call.close()
+
+
+def test_exceptions_come_back_as_themselves():
+    call = IsolatedCall(timeout=10)
+    try:
+        with pytest.raises(ZeroDivisionError):
+            call(divmod, 1, 0)
+    finally:
+        call.close()

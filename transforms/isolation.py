@@ -1,0 +1,68 @@
+"""Run a function in a child process, so a hang or a crash in C code costs one call, not a worker.
+
+Like Beam's `with_exception_handling(use_subprocess=True, timeout=...)`, but a failure is a
+value for the caller to turn into a reject row, and a dead child is replaced at once. One child
+per worker, kept warm (modules imported once); arguments and results are pickled across.
+"""
+import importlib
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+
+
+STARTUP_TIMEOUT = 120  # seconds for a new child to start and import its module
+
+
+def _load(module):
+    importlib.import_module(module)   # in the child; returns nothing (modules do not pickle)
+
+
+class CallTimeout(Exception):
+    """The call ran past its deadline; the child was killed."""
+
+
+class CallCrashed(Exception):
+    """The child died during the call (a segfault, an abort, the OOM killer)."""
+
+
+class IsolatedCall:
+    def __init__(self, timeout):
+        self.timeout = timeout
+        self._pool = None
+
+    def __call__(self, fn, *args):
+        if self._pool is None:
+            self._start(fn)
+        future = self._pool.submit(fn, *args)
+        try:
+            return future.result(self.timeout)
+        except FutureTimeout:
+            self.close()
+            raise CallTimeout(f"no result after {self.timeout:g}s") from None
+        except BrokenProcessPool:
+            self.close()
+            raise CallCrashed("the extraction process died") from None
+
+    def _start(self, fn):
+        """A new child with fn's module imported: start-up is not charged to a call's deadline
+        (after a timeout, the page after it would otherwise pay for the restart)."""
+        # spawn, not fork: the worker runs fetch threads, and forking a threaded process can
+        # leave the child holding a lock that no thread will ever release
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            self._pool.submit(_load, fn.__module__).result(STARTUP_TIMEOUT)
+        except (FutureTimeout, BrokenProcessPool):
+            self.close()
+            raise CallCrashed("the extraction process did not start") from None
+
+    def close(self):
+        """Stop the child now, whatever it is doing."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list(getattr(pool, "_processes", {}).values())
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
