@@ -3,8 +3,11 @@ import json
 import logging
 import platform
 import secrets
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 
@@ -78,11 +81,15 @@ def prepare(argv):
 
 
 def start(argv):
-    """Build and start the pipeline; returns (PipelineResult, RunConfig) without waiting."""
+    """Build and start the pipeline; returns (PipelineResult, RunConfig) without waiting.
+
+    (Local runners execute the whole pipeline inside run(): their failures surface here.)
+    """
     options, cfg = prepare(argv)
     p = beam.Pipeline(options=options)
     build(p, cfg)
-    return p.run(), cfg
+    with _failures_named(cfg):
+        return p.run(), cfg
 
 
 def run(argv=None):
@@ -95,31 +102,69 @@ def read_manifest(output, run_id):
         return json.loads(fh.read())
 
 
+class RunFailed(RuntimeError):
+    """The run did not complete; the message names the output it was writing."""
+
+
+def _root_cause(exc):
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        exc = exc.__cause__ or exc.__context__
+    return exc
+
+
+@contextmanager
+def _failures_named(cfg):
+    """Re-raise any failure as RunFailed naming the run and its output."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - workers' errors arrive wrapped in many kinds
+        cause = _root_cause(exc)
+        raise RunFailed(f"run {cfg.run_id} failed; nothing was published to {cfg.output} "
+                        f"(the next run retries): {type(cause).__name__}: {cause}") from exc
+
+
 def run_and_wait(argv):
-    """Run to completion; returns the manifest. Raises if the run failed."""
+    """Run to completion; returns (manifest, config). Raises OptionsError or RunFailed."""
     result, cfg = start(argv)
-    state = result.wait_until_finish()
-    if state != beam.runners.runner.PipelineState.DONE:
-        raise RuntimeError(f"pipeline ended in state {state}")
-    return read_manifest(cfg.output, cfg.run_id), cfg
+    with _failures_named(cfg):
+        state = result.wait_until_finish()
+        if state != beam.runners.runner.PipelineState.DONE:
+            raise RuntimeError(f"pipeline ended in state {state}")
+        return read_manifest(cfg.output, cfg.run_id), cfg
+
+
+def _stop_on_signals():
+    """An Event set by the first SIGINT or SIGTERM: the current run finishes, no new one starts."""
+    stop = threading.Event()
+
+    def handler(signum, _frame):
+        if not stop.is_set():
+            print(f"newsbeam: {signal.Signals(signum).name}: finishing the current run, then "
+                  "stopping", file=sys.stderr, flush=True)
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    return stop
 
 
 def main(argv=None):
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     argv = sys.argv[1:] if argv is None else argv
-    started = time.monotonic()
-    try:
-        manifest, cfg = run_and_wait(argv)
-    except OptionsError as exc:
-        print(f"newsbeam: {exc}", file=sys.stderr)
-        sys.exit(2)
-    except (PublishError, OSError) as exc:
-        print(f"newsbeam: run failed, output not written: {exc}", file=sys.stderr)
-        sys.exit(1)
-    except Exception as exc:  # noqa: BLE001 - the pipeline re-raises worker errors wrapped
-        cause = exc
-        while cause.__cause__ is not None:
-            cause = cause.__cause__
-        print(f"newsbeam: run failed: {type(cause).__name__}: {cause}", file=sys.stderr)
-        sys.exit(1)
-    print(format_summary(manifest, cfg.output, time.monotonic() - started))
+    every = PipelineOptions(normalise_argv(list(argv))).view_as(NewsbeamOptions).every or 0
+    stop = _stop_on_signals() if every else threading.Event()
+    while True:
+        started = time.monotonic()
+        try:
+            manifest, cfg = run_and_wait(argv)
+        except OptionsError as exc:
+            print(f"newsbeam: {exc}", file=sys.stderr)
+            sys.exit(2)
+        except (RunFailed, PublishError, OSError) as exc:
+            print(f"newsbeam: {exc}", file=sys.stderr)
+            if not every:
+                sys.exit(1)   # in a loop a failed run is reported and the next one retries
+        else:
+            print(format_summary(manifest, cfg.output, time.monotonic() - started), flush=True)
+        if not every or stop.wait(max(0.0, every - (time.monotonic() - started))):
+            return

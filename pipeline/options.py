@@ -66,6 +66,9 @@ class NewsbeamOptions(PipelineOptions):
                             help="Concurrent requests per worker (default 16).")
         parser.add_argument("--shards", type=int, default=1,
                             help="Files per date partition per run (default 1).")
+        parser.add_argument("--every", type=float, default=0,
+                            help="Repeat the run every SECONDS (start to start) until Ctrl-C "
+                            "or SIGTERM, which let the current run finish (default 0: once).")
         parser.add_argument("--log_level", default="WARNING",
                             help="Python log level: DEBUG, INFO, WARNING (default), ERROR.")
 
@@ -121,7 +124,7 @@ def validate(options):
             raise OptionsError(f"{flag} must be greater than 0 (got {value})")
     for flag, value in {"--max_redirects": opts.max_redirects, "--retries": opts.retries,
                         "--retry_backoff": opts.retry_backoff, "--host_delay": opts.host_delay,
-                        "--extract_timeout": opts.extract_timeout,
+                        "--extract_timeout": opts.extract_timeout, "--every": opts.every,
                         "--max_crawl_delay": opts.max_crawl_delay}.items():
         if value is None or value < 0:
             raise OptionsError(f"{flag} must be 0 or more (got {value})")

@@ -1,7 +1,7 @@
 """The CLI on the demo corpus served on loopback, read back as data scientists read it."""
 import json
 import os
-import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -155,3 +155,44 @@ def test_unwritable_output_fails_loudly(feeds_file, tmp_path):
                      "--allow_private_hosts")
     assert result.returncode == 1
     assert str(blocker / "news") in result.stderr
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 256 KiB tmpfs: a destination that fills up (needs root to mount)."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+                          capture_output=True)
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_a_full_destination_fails_loudly(feeds_file, tiny_disk):
+    output = tiny_disk / "news"
+    result = run_cli("--feeds", str(feeds_file), "--output", str(output), "--allow_private_hosts")
+    assert result.returncode == 1
+    assert str(output) in result.stderr and "No space left" in result.stderr
+    assert not (output / "_runs").exists() or not list((output / "_runs").glob("*.json"))
+    assert not (output / "articles").exists() or not list((output / "articles").rglob("*.parquet"))
+
+
+def test_every_repeats_runs_and_sigterm_finishes_the_current_one(feeds_file, tmp_path):
+    output = tmp_path / "loop"
+    process = subprocess.Popen(
+        [PYTHON, "-m", "pipeline", "--runner=FnApiRunner", "--feeds", str(feeds_file),
+         "--output", str(output), "--allow_private_hosts", "--every", "1"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    summaries = []
+    for line in process.stdout:
+        if line.startswith("newsbeam run "):
+            summaries.append(line)
+            if len(summaries) == 2:
+                process.send_signal(signal.SIGTERM)
+                break
+    assert process.wait(timeout=120) == 0
+    runs = manifests(output)
+    assert len(runs) >= 2 and all(r["status"] == "complete" for r in runs)
+    assert runs[0]["counts"]["articles"] == 36 and runs[1]["counts"]["articles"] == 0

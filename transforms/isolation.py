@@ -6,12 +6,18 @@ per worker, kept warm (modules imported once); arguments and results are pickled
 """
 import importlib
 import multiprocessing
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 
 
 STARTUP_TIMEOUT = 120  # seconds for a new child to start and import its module
+
+
+def _ignore_interrupts():
+    # Ctrl-C reaches the whole process group; the run that owns this child decides when to stop
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _load(module):
@@ -49,7 +55,8 @@ class IsolatedCall:
         (after a timeout, the page after it would otherwise pay for the restart)."""
         # spawn, not fork: the worker runs fetch threads, and forking a threaded process can
         # leave the child holding a lock that no thread will ever release
-        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_ignore_interrupts)
         try:
             self._pool.submit(_load, fn.__module__).result(STARTUP_TIMEOUT)
         except (FutureTimeout, BrokenProcessPool):
