@@ -134,7 +134,7 @@ class CorpusServer:
     def __init__(self, root, host="127.0.0.1"):
         self.root = Path(root)
         self.files = sorted(p for p in self.root.rglob("*") if p.is_file()
-                            and p.name not in ("LICENSE.txt", "README.md"))
+                            and not p.name.startswith(("LICENSE", "README")))
         self.server = FixtureServer(host)
         for path in self.files:
             body = path.read_bytes()

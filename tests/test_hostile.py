@@ -72,6 +72,21 @@ def test_all_2107_feedparser_cases(tmp_path):
     assert counts["entries"] == entries_feedparser_finds(SHARED_CASES)
 
 
+SHARED_FEEDS = SHARED_CASES.parent / "real-feeds"
+
+
+def test_real_publisher_feeds(tmp_path):
+    folder = FIXTURES / "feeds"
+    counts = run_corpus(folder, tmp_path)
+    assert counts["entries"] == entries_feedparser_finds(folder)
+
+
+@pytest.mark.skipif(not SHARED_FEEDS.is_dir(), reason=f"{SHARED_FEEDS} not found")
+def test_all_42_real_feeds(tmp_path):
+    counts = run_corpus(SHARED_FEEDS, tmp_path)
+    assert counts["entries"] == entries_feedparser_finds(SHARED_FEEDS)
+
+
 LAUGHS = ('<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a0 "dos">' + "".join(
     f'<!ENTITY a{i} "{("&a" + str(i - 1) + ";") * 10}">' for i in range(1, 10)) +
     ']><rss version="2.0"><channel><title>&a9;</title>'
