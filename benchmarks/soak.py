@@ -28,6 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 import pyarrow.dataset as ds  # noqa: E402
 
+from benchmarks.procstats import tree_rss_mb  # noqa: E402
+
 PAGES = sorted((ROOT / "demo" / "corpus").glob("*/articles/story-*.html.gz"))
 
 
@@ -88,29 +90,6 @@ class GrowingFeeds:
     def published(self):
         with self.lock:
             return {self.base + link for links in self.entries.values() for link in links}
-
-
-def tree_rss_mb(pid):
-    """RSS of a process and all its descendants, from /proc."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-                children.setdefault(int(stat[1]), []).append(int(entry))
-            except (OSError, IndexError):
-                continue
-    total, stack = 0, [pid]
-    while stack:
-        p = stack.pop()
-        stack.extend(children.get(p, []))
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            continue
-    return total / 1024
 
 
 def main():

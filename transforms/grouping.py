@@ -69,7 +69,7 @@ def candidate_pairs(postings):
     postings: [(article_id, domain, is_new)]; pairs of two already-written articles are skipped
     (they were judged when the later one was written).
     """
-    unique = sorted(set(postings))
+    unique = sorted(set(postings))   # [(article_id, domain, is_new)]
     if len(unique) < 2 or len(unique) > MAX_DOCS_PER_HASH:
         return []
     if Counter(domain for _, domain, _ in unique).most_common(1)[0][1] >= MAX_DOCS_PER_SITE:
@@ -90,6 +90,11 @@ def tfidf_cosine(terms_a, terms_b, df, n_docs):
     dot = sum(w * wb[b] for b, w in wa.items() if b in wb)
     norm = math.sqrt(sum(w * w for w in wa.values())) * math.sqrt(sum(w * w for w in wb.values()))
     return dot / norm if norm else 0.0
+
+
+def quotes_enough(quotes, quoted_fps):
+    """Enough shared quotation for a pair to be worth a topic comparison."""
+    return quotes >= min(STORY_QUOTES, STRONG_QUOTES) or quoted_fps >= STORY_QUOTED_FPS
 
 
 def is_story(quotes, quoted_fps, hours_apart, cosine):
@@ -284,7 +289,7 @@ def _story_counts(element):
     pair, grouped = element
     quotes = sum(grouped["quotes"])
     quoted_fps = sum(grouped["quoted_fps"])
-    if quotes >= STORY_QUOTES or quoted_fps >= STORY_QUOTED_FPS or quotes >= STRONG_QUOTES:
+    if quotes_enough(quotes, quoted_fps):
         yield pair, (quotes, quoted_fps)
 
 

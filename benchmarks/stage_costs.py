@@ -1,0 +1,97 @@
+"""Per-article cost of each stage, as a share of the whole (the stage functions, timed alone).
+
+    python benchmarks/stage_costs.py --data ../shared/evaldata [--pages 181]
+
+Runs every stage's pure function over the same real pages of article-body in one process:
+fetch (HTTP from a loopback server in another process), feed parsing (per entry), extraction
+(trafilatura and our metadata reading), language (langdetect, and py3langid), metadata
+normalisation, fingerprints (copy and story signatures), Parquet (rows to a zstd file). Prints
+median and mean ms per article and the share of the total; the targets are language <= 5% and
+fingerprints <= 10% of extraction.
+"""
+import argparse
+import gzip
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.throughput import build_corpus  # noqa: E402
+from schemas.tables import ARTICLE_SCHEMA  # noqa: E402
+from transforms.extract import extract_page  # noqa: E402
+from transforms.feeds import parse_feed  # noqa: E402
+from transforms.fetch import fetch_page  # noqa: E402
+from transforms.fingerprints import analyse  # noqa: E402
+from transforms.http import Fetcher, FetchPolicy  # noqa: E402
+from transforms.language import detect_language, with_language  # noqa: E402
+from transforms.normalise import build_article  # noqa: E402
+from transforms.write import rows_to_table, table_to_parquet_bytes  # noqa: E402
+
+
+def timed(fn, items):
+    times, results = [], []
+    for item in items:
+        started = time.perf_counter()
+        results.append(fn(item))
+        times.append((time.perf_counter() - started) * 1000)
+    return times, results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "evaldata"))
+    parser.add_argument("--pages", type=int, default=181)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="newsbeam-stages-"))
+    build_corpus(Path(args.data), work / "corpus", args.pages, 1)
+    server = subprocess.Popen([sys.executable, "-m", "pipeline.demo_server", str(work / "corpus"),
+                               "--feeds-out", str(work / "feeds.txt"), "--port", "0"],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not (work / "feeds.txt").exists() or not (work / "feeds.txt").read_text():
+            time.sleep(0.1)
+        feed_url = (work / "feeds.txt").read_text().split()[0]
+        fetcher = Fetcher(FetchPolicy(allow_private_hosts=True, host_delay=0, retries=0))
+        feed_body = fetcher.get(feed_url).body
+        started = time.perf_counter()
+        entries, _ = parse_feed(feed_body, feed_url)
+        parse_ms = (time.perf_counter() - started) * 1000 / len(entries)
+        costs = {"feed parse": [parse_ms] * len(entries)}
+        costs["fetch"], pages = timed(lambda e: fetch_page(fetcher, e), entries)
+        costs["extract"], extracted = timed(lambda p: extract_page(p.html, p.url), pages)
+        items = [(p.entry, p.url, p.fetched_at, x) for p, x in zip(pages, extracted) if x]
+        costs["language"], with_lang = timed(with_language, items)
+        costs["language (py3langid)"], _ = timed(
+            lambda i: detect_language(i[3]["text"], detector="py3langid"), items)
+        now = datetime.now(timezone.utc)
+        costs["normalise"], rows = timed(
+            lambda i: build_article(i[0], i[1], i[2], i[3], "bench", now), with_lang)
+        costs["fingerprints"], _ = timed(lambda r: analyse(r["text"]), rows)
+        started = time.perf_counter()
+        table_to_parquet_bytes(rows_to_table(rows, ARTICLE_SCHEMA, "articles"))
+        costs["parquet"] = [(time.perf_counter() - started) * 1000 / len(rows)] * len(rows)
+    finally:
+        server.terminate()
+        server.wait()
+    main_stages = [s for s in costs if s != "language (py3langid)"]
+    total = sum(statistics.mean(costs[s]) for s in main_stages)
+    print(f"{len(rows)} articles; ms per article (median, mean) and share of the total:")
+    for stage, times in costs.items():
+        share = statistics.mean(times) / total
+        print(f"  {stage:22s} {statistics.median(times):7.2f} {statistics.mean(times):7.2f}  "
+              f"{share:6.1%}" + ("  (alternative, not in total)" if stage not in main_stages
+                                 else ""))
+    extract = statistics.mean(costs["extract"])
+    print(f"language = {statistics.mean(costs['language']) / extract:.1%} of extraction "
+          f"(py3langid {statistics.mean(costs['language (py3langid)']) / extract:.1%}); "
+          f"fingerprints = {statistics.mean(costs['fingerprints']) / extract:.1%} of extraction")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""Whole-pipeline throughput against the cost of extraction itself, on 1 and 2 workers.
+
+    python benchmarks/throughput.py --data ../shared/evaldata [--articles 2000] [--outlets 4]
+                                    [--workers 1 2] [--skip-bare] [--newspaper]
+
+The 181 pages of article-body are replicated under distinct URLs (hard links) to --articles
+entries across --outlets loopback outlets (127.0.0.31, .32, ...), one feed each, served by
+`pipeline.demo_server` in its own process. Prints, from one run of this script:
+- bare: pages/s of a plain trafilatura `bare_extraction` loop over the same pages, one process;
+- newsbeam with N workers: pages/s of the whole CLI run (feeds, fetch, extraction, language,
+  metadata, copies and stories, Parquet, publish; start-up included), and peak RSS of the run's
+  process tree;
+- the ratios: pipeline/bare for 1 worker (target >= 0.85), 2 workers/1 worker (target >= 1.7);
+- with --newspaper: newspaper4k's Article.parse() over the 181 pages against trafilatura.
+"""
+import argparse
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.procstats import tree_rss_mb  # noqa: E402
+
+
+def build_corpus(data, folder, articles, outlets):
+    pages = sorted((data / "article-body" / "html").glob("*.html.gz"))
+    sites = {}
+    for o in range(outlets):
+        name = f"outlet{o}"
+        (folder / name / "articles").mkdir(parents=True)
+        sites[name] = {"name": f"Outlet {o}", "host": f"127.0.0.{31 + o}", "feed": "feed.xml"}
+    store = folder / "_pages"
+    store.mkdir()
+    for page in pages:
+        shutil.copy(page, store / page.name)
+    items = {name: [] for name in sites}
+    for i in range(articles):
+        name = f"outlet{i % outlets}"
+        source = store / pages[i % len(pages)].name
+        os.link(source, folder / name / "articles" / f"p{i}.html.gz")
+        items[name].append(f"<item><title>Article {i}</title>"
+                           f"<link>%%BASE%%/articles/p{i}.html</link></item>")
+    for name, entries in items.items():
+        (folder / name / "feed.xml").write_text(
+            f'<rss version="2.0"><channel><title>{sites[name]["name"]}</title>'
+            + "".join(entries) + "</channel></rss>")
+    (folder / "sites.json").write_text(json.dumps(sites))
+    return [gzip.decompress((store / pages[i % len(pages)].name).read_bytes()).decode("utf-8")
+            for i in range(articles)]
+
+
+def run_pipeline(feeds, output, workers):
+    args = [sys.executable, "-m", "pipeline", "--runner=FnApiRunner", "--feeds", str(feeds),
+            "--output", str(output), "--allow_private_hosts", "--host_delay", "0",
+            "--max_per_host", "8"]
+    if workers > 1:
+        args += [f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing"]
+    started = time.perf_counter()
+    process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    peak = [0.0]
+
+    def sample():
+        while process.poll() is None:
+            peak[0] = max(peak[0], tree_rss_mb(process.pid))
+            time.sleep(0.5)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = process.communicate()
+    elapsed = time.perf_counter() - started
+    sampler.join()
+    if process.returncode:
+        raise SystemExit(f"pipeline failed:\n{err[-3000:]}")
+    manifest = json.loads(next((output / "_runs").glob("*.json")).read_text())
+    return elapsed, peak[0], manifest["counts"]
+
+
+def bare_loop(htmls):
+    from trafilatura import bare_extraction
+    started = time.perf_counter()
+    for html in htmls:
+        bare_extraction(html, with_metadata=True)
+    return time.perf_counter() - started
+
+
+def newspaper_loop(htmls):
+    from newspaper import Article
+    started = time.perf_counter()
+    for html in htmls:
+        article = Article("https://example.com/a")
+        article.download(input_html=html)
+        article.parse()
+    return time.perf_counter() - started
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "evaldata"))
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--outlets", type=int, default=4)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--skip-bare", action="store_true")
+    parser.add_argument("--newspaper", action="store_true")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="newsbeam-throughput-"))
+    htmls = build_corpus(Path(args.data), work / "corpus", args.articles, args.outlets)
+    server = subprocess.Popen([sys.executable, "-m", "pipeline.demo_server", str(work / "corpus"),
+                               "--feeds-out", str(work / "feeds.txt"), "--port", "0"],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not (work / "feeds.txt").exists() or not (work / "feeds.txt").read_text():
+            time.sleep(0.1)
+        n = args.articles
+        print(f"{n} articles ({len(set(htmls))} distinct pages) on {args.outlets} loopback outlets")
+        rates = {}
+        if not args.skip_bare:
+            bare = bare_loop(htmls)
+            rates["bare"] = n / bare
+            print(f"  bare trafilatura loop, 1 process: {bare:7.1f} s  {rates['bare']:6.1f} pages/s")
+        for workers in args.workers:
+            elapsed, peak, counts = run_pipeline(work / "feeds.txt", work / f"out{workers}",
+                                                 workers)
+            rates[workers] = n / elapsed
+            print(f"  newsbeam, {workers} worker(s):          {elapsed:7.1f} s  "
+                  f"{rates[workers]:6.1f} pages/s  peak RSS {peak:6.0f} MB  "
+                  f"({counts['articles']} articles, {counts['rejects']} rejects)")
+        if "bare" in rates and 1 in rates:
+            print(f"  ratio newsbeam 1 worker / bare loop: {rates[1] / rates['bare']:.2f} "
+                  "(target >= 0.85)")
+        if 1 in rates and 2 in rates:
+            print(f"  ratio 2 workers / 1 worker: {rates[2] / rates[1]:.2f} (target >= 1.7)")
+        if args.newspaper:
+            distinct = list(dict.fromkeys(htmls))
+            trafilatura_s, newspaper_s = bare_loop(distinct), newspaper_loop(distinct)
+            print(f"  {len(distinct)} pages: trafilatura {len(distinct) / trafilatura_s:.1f} "
+                  f"pages/s, newspaper4k Article.parse() {len(distinct) / newspaper_s:.1f} "
+                  f"pages/s (ratio {trafilatura_s / newspaper_s:.2f})")
+    finally:
+        server.terminate()
+        server.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
