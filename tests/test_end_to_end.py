@@ -91,6 +91,7 @@ def test_duckdb_reads_it_and_the_seed_copy_shares_dup_id(demo_run):
         by_source["The Daily Meridian"]
     assert copy[2] == toi[1] and toi[2] == toi[1]           # the copy points at the original
     assert jns[2] == jns[1] and jns[2] != toi[2]            # the other outlet's report is no copy
+    assert jns[3] == toi[3] == copy[3] == toi[1]            # ... but the same story, TOI leading
     assert str(toi[4]) == "2024-08-01"
     distinct = duckdb.sql(f"""SELECT count(*) FROM read_parquet('{output}/articles/*/*.parquet',
         hive_partitioning=true) WHERE article_id = dup_id""").fetchall()[0][0]
