@@ -23,16 +23,11 @@ if [ "$has_feeds" = 1 ]; then
   exec "$PY" -m pipeline "${runner[@]}" "$@"
 fi
 
-# Demo: serve demo/corpus on 127.0.0.11-13, run on it, stop the servers.
-feeds="$(mktemp -t newsbeam-demo-feeds.XXXXXX)"
-"$PY" -m pipeline.demo_server "$ROOT/demo/corpus" --feeds-out "$feeds" > /dev/null &
-server=$!
-trap 'kill $server 2>/dev/null; rm -f "$feeds"' EXIT
-for _ in $(seq 100); do
-  [ -s "$feeds" ] && break
-  kill -0 "$server" 2>/dev/null || { echo "demo server failed to start" >&2; exit 1; }
-  sleep 0.1
+# Demo: serve the bundled corpus on 127.0.0.11-13 and run on it (pipeline/demo.py).
+has_output=0
+for arg in "$@"; do
+  case "$arg" in --output|--output=*) has_output=1 ;; esac
 done
-echo "demo: 3 outlets served on loopback; feeds in $feeds"
-"$PY" -m pipeline "${runner[@]}" --feeds "$feeds" --output "$ROOT/demo-output" \
-  --allow_private_hosts "$@"
+output=()
+[ "$has_output" = 1 ] || output=(--output "$ROOT/demo-output")
+exec "$PY" -m pipeline.demo "${runner[@]}" "${output[@]}" "$@"

@@ -36,8 +36,12 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["pipeline", "pipeline.*", "transforms", "transforms.*",
                                     "schemas", "schemas.*"]),
-    include_package_data=True,
+    # the demo corpus travels with the package: `newsbeam-demo` works from a plain install, and
+    # Beam workers staged with --setup_file get everything the package needs
+    package_data={"pipeline": ["demo_corpus/*.*", "demo_corpus/*/*.*", "demo_corpus/*/*/*.*"]},
     install_requires=REQUIRES,
-    extras_require={"test": ["pytest>=8", "duckdb>=1.1", "pandas>=2"]},
-    entry_points={"console_scripts": ["newsbeam=pipeline.main:main"]},
+    extras_require={"test": ["pytest>=8", "duckdb>=1.1", "pandas>=2",
+                             "wheel"]},  # test_packaging builds without network
+    entry_points={"console_scripts": ["newsbeam=pipeline.main:main",
+                                      "newsbeam-demo=pipeline.demo:main"]},
 )

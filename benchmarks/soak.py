@@ -30,7 +30,7 @@ import pyarrow.dataset as ds  # noqa: E402
 
 from benchmarks.procstats import tree_rss_mb  # noqa: E402
 
-PAGES = sorted((ROOT / "demo" / "corpus").glob("*/articles/story-*.html.gz"))
+PAGES = sorted((ROOT / "pipeline" / "demo_corpus").glob("*/articles/story-*.html.gz"))
 
 
 class GrowingFeeds:

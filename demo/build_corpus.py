@@ -1,4 +1,5 @@
-"""Build the bundled demo corpus (demo/corpus/) from ../shared. Run once; the output is committed.
+"""Build the bundled demo corpus (pipeline/demo_corpus/) from ../shared. Run once; the output is
+committed.
 
     python demo/build_corpus.py --evaldata ../shared/evaldata --seeds ../shared/seeds
 
@@ -7,7 +8,7 @@ Three fake outlets, each with its own feed format and page boilerplate:
   northwind  Atom      the Times of Israel seed article, real pages, a PDF entry
   harbor     RSS 1.0   a verbatim copy of the Times of Israel seed under another headline,
                        real pages, and a Meridian link with tracking parameters (a duplicate)
-Real pages come from the article-body set (MIT, Scrapinghub; see demo/corpus/LICENSE.txt).
+Real pages come from the article-body set (MIT, Scrapinghub; see pipeline/demo_corpus/LICENSE.txt).
 """
 import argparse
 import gzip
@@ -19,7 +20,7 @@ from pathlib import Path
 from trafilatura import bare_extraction
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "corpus"
+OUT = HERE.parent / "pipeline" / "demo_corpus"
 BASE = "%%BASE%%"  # replaced by the server with the outlet's http://host:port
 
 OUTLETS = {

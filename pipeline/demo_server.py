@@ -1,6 +1,6 @@
 """Serve a folder of fake outlets on loopback, one address per outlet (127.0.0.x).
 
-    python -m pipeline.demo_server demo/corpus --feeds-out /tmp/feeds.txt
+    python -m pipeline.demo_server pipeline/demo_corpus --feeds-out /tmp/feeds.txt
 
 A corpus folder holds sites.json ({outlet: {name, host, feed}}) and one folder per outlet.
 Files ending in .gz are served decompressed; %%BASE%% in text files becomes the outlet's

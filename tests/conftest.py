@@ -17,7 +17,7 @@ from pipeline.demo_server import DemoSites
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-DEMO_CORPUS = ROOT / "demo" / "corpus"
+DEMO_CORPUS = ROOT / "pipeline" / "demo_corpus"
 
 
 def beam_pipeline():

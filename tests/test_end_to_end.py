@@ -197,3 +197,17 @@ def test_every_repeats_runs_and_sigterm_finishes_the_current_one(feeds_file, tmp
     runs = manifests(output)
     assert len(runs) >= 2 and all(r["status"] == "complete" for r in runs)
     assert runs[0]["counts"]["articles"] == 36 and runs[1]["counts"]["articles"] == 0
+
+
+def test_the_portable_runner_path(feeds_file, demo_run, tmp_path):
+    """Through Beam's job service API (embedded) and a loopback SDK worker: everything the
+    pipeline ships to workers must pickle, and nothing may depend on the in-process runner."""
+    output = tmp_path / "portable"
+    result = subprocess.run(
+        [PYTHON, "-m", "pipeline", "--runner=PortableRunner", "--job_endpoint=embed",
+         "--environment_type=LOOPBACK", "--feeds", str(feeds_file), "--output", str(output),
+         "--allow_private_hosts"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    single = sorted(articles(demo_run[0]).column("article_id").to_pylist())
+    assert sorted(articles(output).column("article_id").to_pylist()) == single
+    assert manifests(output)[0]["counts"]["accounting_balanced"]

@@ -19,6 +19,9 @@ def test_parse_datetime_keeps_the_offset_and_says_what_it_knows():
     assert parse_datetime("2024-08-01") == (datetime(2024, 8, 1), "day")
     assert parse_datetime("2023-04-28T18:11:01") == (datetime(2023, 4, 28, 18, 11, 1), "local")
     assert parse_datetime("not a date") == (None, None)
+    # zone abbreviations that mean one offset
+    assert parse_datetime("Jan 6, 2017 7:18 PM EST")[0] == datetime(2017, 1, 7, 0, 18,
+                                                                     tzinfo=timezone.utc)
 
 
 def test_implausible_dates_are_refused():

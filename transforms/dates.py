@@ -1,6 +1,7 @@
 """Date parsing: keep the offset a source gives, convert to UTC, refuse the implausible."""
 import email.utils
 import re
+import warnings
 from datetime import datetime, timedelta, timezone
 
 from dateutil import parser as dateutil_parser
@@ -57,9 +58,19 @@ def _rfc822(text):
         return None
 
 
+# Zone abbreviations that mean one offset wherever they are used (IST, CST... are ambiguous).
+_ZONES = {name: hours * 3600 for name, hours in {
+    "UTC": 0, "UT": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CDT": -5, "MST": -7, "MDT": -6,
+    "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8, "HST": -10, "BST": 1, "CET": 1, "CEST": 2,
+    "MEZ": 1, "MESZ": 2, "EET": 2, "EEST": 3, "WET": 0, "WEST": 1, "MSK": 3, "JST": 9,
+    "KST": 9, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13}.items()}
+
+
 def _dateutil(text):
     try:
-        return dateutil_parser.parse(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", dateutil_parser.UnknownTimezoneWarning)
+            return dateutil_parser.parse(text, tzinfos=_ZONES)
     except (ValueError, OverflowError, TypeError):
         return None
 
