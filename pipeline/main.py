@@ -19,7 +19,7 @@ from apache_beam.options.pipeline_options import (PipelineOptions, WorkerOptions
 from pipeline.graph import RunConfig, build
 from pipeline.options import NewsbeamOptions, OptionsError, fetch_policy, normalise_argv, validate
 from pipeline.summary import format_summary
-from transforms.publish import PublishError, manifest_path, recover, staging_dir
+from transforms.publish import RUNS, PublishError, recover, staging_dir
 
 # Prism (DirectRunner's first choice) downloads a binary; the FnApiRunner runs in-process,
 # supports --direct_num_workers/--direct_running_mode, and needs no network.
@@ -76,7 +76,9 @@ def prepare(argv):
                     policy=fetch_policy(opts), fetch_threads=opts.fetch_threads,
                     shards=opts.shards, language_detector=opts.language_detector,
                     extract_timeout=opts.extract_timeout, same_site_links=opts.same_site_links,
-                    run_info=run_info)
+                    run_info=run_info, streaming=bool(standard.streaming), feeds_path=opts.feeds,
+                    poll_interval=opts.poll_interval, window=opts.window,
+                    run_duration=opts.run_duration, state_ttl=opts.state_ttl)
     return options, cfg
 
 
@@ -98,8 +100,29 @@ def run(argv=None):
 
 
 def read_manifest(output, run_id):
-    with FileSystems.open(manifest_path(output, run_id)) as fh:
-        return json.loads(fh.read())
+    """The run's manifest; for a streaming run, one adding up the manifests of its windows."""
+    paths = [m.path for m in FileSystems.match(
+        [FileSystems.join(output, RUNS, f"{run_id}*.json")])[0].metadata_list]
+    manifests = []
+    for path in sorted(paths):
+        with FileSystems.open(path) as fh:
+            manifests.append(json.loads(fh.read()))
+    if not manifests:
+        raise RunFailed(f"run {run_id} wrote no manifest under {output}/{RUNS}")
+    if len(manifests) == 1:
+        return manifests[0]
+    totals = {}
+    for manifest in manifests:
+        for key, value in manifest["counts"].items():
+            if isinstance(value, dict):
+                section = totals.setdefault(key, {})
+                for reason, n in value.items():
+                    section[reason] = section.get(reason, 0) + n
+            elif isinstance(value, bool):
+                totals[key] = totals.get(key, True) and value
+            else:
+                totals[key] = totals.get(key, 0) + value
+    return {**manifests[0], "counts": totals, "windows": len(manifests)}
 
 
 class RunFailed(RuntimeError):

@@ -1,10 +1,9 @@
 """newsbeam's own options, next to Beam's, validated before anything starts."""
 import ipaddress
 
-from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from transforms.feedlist import FeedListError, parse_feed_list
+from transforms.feedlist import FeedListError, read_feed_list
 from transforms.http import DEFAULT_USER_AGENT, FetchPolicy
 
 
@@ -69,6 +68,18 @@ class NewsbeamOptions(PipelineOptions):
         parser.add_argument("--every", type=float, default=0,
                             help="Repeat the run every SECONDS (start to start) until Ctrl-C "
                             "or SIGTERM, which let the current run finish (default 0: once).")
+        parser.add_argument("--poll_interval", type=float, default=300,
+                            help="--streaming: seconds between polls of the feed list and its "
+                            "feeds; the list is re-read each time (default 300).")
+        parser.add_argument("--window", type=float, default=300,
+                            help="--streaming: output is written per fixed window of this many "
+                            "seconds (default 300).")
+        parser.add_argument("--run_duration", type=float, default=0,
+                            help="--streaming: stop after this many seconds (default 0: run "
+                            "until cancelled or drained).")
+        parser.add_argument("--state_ttl", type=float, default=3 * 24 * 3600,
+                            help="--streaming: seconds a seen link, article or signature is "
+                            "remembered in keyed state (default 3 days).")
         parser.add_argument("--log_level", default="WARNING",
                             help="Python log level: DEBUG, INFO, WARNING (default), ERROR.")
 
@@ -132,14 +143,18 @@ def validate(options):
     if opts.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise OptionsError(f"--log_level must be DEBUG, INFO, WARNING or ERROR (got {opts.log_level})")
     if options.view_as(StandardOptions).streaming:
-        raise OptionsError("--streaming is not supported yet: run batch ('once') runs from a "
-                           "scheduler for now")
+        for flag, value in {"--poll_interval": opts.poll_interval, "--window": opts.window,
+                            "--state_ttl": opts.state_ttl}.items():
+            if value <= 0:
+                raise OptionsError(f"{flag} must be greater than 0 (got {value})")
+        if opts.run_duration < 0:
+            raise OptionsError(f"--run_duration must be 0 or more (got {opts.run_duration})")
+        if opts.every:
+            raise OptionsError("--every repeats batch runs; with --streaming use "
+                               "--poll_interval instead")
     try:
-        with FileSystems.open(opts.feeds) as fh:
-            text = fh.read().decode("utf-8-sig", errors="replace")
-    except Exception as exc:  # noqa: BLE001 - every filesystem raises its own kinds
-        raise OptionsError(f"--feeds: cannot read {opts.feeds}: {exc}") from None
-    try:
-        return parse_feed_list(text, origin=opts.feeds)
+        return read_feed_list(opts.feeds)
     except FeedListError as exc:
         raise OptionsError(f"--feeds: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - every filesystem raises its own kinds
+        raise OptionsError(f"--feeds: cannot read {opts.feeds}: {exc}") from None

@@ -23,7 +23,8 @@ def format_summary(manifest, output, elapsed_seconds):
         f"  copy groups       {c['copy_groups']} ({c['copies_in_groups']} articles)",
         f"  stories           {c['stories']} with 2+ articles ({c['articles_in_stories']} articles)",
         f"  output            {output}",
-        f"  manifest          {output}/_runs/{manifest['run_id']}.json",
+        f"  manifest          {output}/_runs/{manifest['run_id']}"
+        + (f"-w*.json ({manifest['windows']} windows)" if manifest.get("windows") else ".json"),
     ]
     if c["articles"] == 0 and c["rejects"] == 0 and c["feeds_failed"] == 0:
         lines.append("  nothing new: feeds unchanged or every entry already in the dataset")

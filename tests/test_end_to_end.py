@@ -16,9 +16,9 @@ from tests.conftest import PYTHON, ROOT
 NEWSBEAM = str(Path(PYTHON).parent / "newsbeam")
 
 
-def run_cli(*args, command=(PYTHON, "-m", "pipeline")):
+def run_cli(*args, command=(PYTHON, "-m", "pipeline"), timeout=600):
     result = subprocess.run([*command, "--runner=FnApiRunner", *args], cwd=ROOT,
-                            capture_output=True, text=True, timeout=600,
+                            capture_output=True, text=True, timeout=timeout,
                             env={**os.environ, "PYTHONWARNINGS": "ignore"})
     return result
 

@@ -76,7 +76,10 @@ def test_late_copies_and_rewrites_join_written_groups_until_the_ttl():
         out = (p | stream
                | beam.WindowInto(window.FixedWindows(HOUR))
                | GroupArticlesStreaming(ttl_seconds=72 * HOUR))
-        assert_that(out | beam.Map(lambda a: (a["article_id"], a["dup_id"], a["story_id"])),
+        assert_that(out["index"] | "Indexed" >> beam.Map(lambda r: (r["article_id"], r["dup_id"])),
+                    equal_to([("toi", "toi"), ("copy", "toi"), ("jns", "jns"),
+                              ("late", "late")]), label="Index")
+        assert_that(out["articles"] | beam.Map(lambda a: (a["article_id"], a["dup_id"], a["story_id"])),
                     equal_to([("toi", "toi", "toi"),
                               ("copy", "toi", "toi"),        # a late copy gets the written dup_id
                               ("jns", "jns", "toi"),         # a rewrite joins the written story

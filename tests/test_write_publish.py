@@ -1,5 +1,6 @@
 import io
 import json
+from pathlib import Path
 from datetime import datetime, timezone
 
 import pyarrow.parquet as pq
@@ -56,7 +57,7 @@ def test_plan_puts_data_before_state(tmp_path):
 
 def test_publish_moves_files_and_writes_the_manifest_last(tmp_path):
     files = [stage(tmp_path, "r1", "articles", "articles/date=2024-08-01/part-r1-00000.parquet")]
-    manifest = publish(str(tmp_path), "r1", files, {"run_id": "r1"})
+    manifest = publish(str(tmp_path), "r1", "r1", files, {"run_id": "r1"})
     assert (tmp_path / "articles/date=2024-08-01/part-r1-00000.parquet").read_bytes() == b"data"
     assert json.loads(open(manifest_path(str(tmp_path), "r1")).read())["files"] == manifest["files"]
     assert not (tmp_path / "_staging" / "r1").exists()
@@ -68,13 +69,22 @@ def test_a_missing_staged_file_fails_loudly(tmp_path):
         execute_plan(str(tmp_path), "r1", moves, {})
 
 
+def test_a_streaming_window_publishes_alone_and_keeps_the_staging(tmp_path):
+    first = stage(tmp_path, "r1", "articles", "articles/date=2024-08-01/part-r1-w1-00000.parquet")
+    later = stage(tmp_path, "r1", "articles", "articles/date=2024-08-01/part-r1-w2-00000.parquet")
+    publish(str(tmp_path), "r1", "r1-w1", [first], {"run_id": "r1"}, final=False)
+    assert (tmp_path / "_runs/r1-w1.json").exists()
+    assert Path(later.staged_path).exists()            # the next window's file stays staged
+    assert not list((tmp_path / "_staging/r1").glob("*.plan.json"))
+
+
 def test_recover_finishes_a_half_published_run_and_drops_dead_staging(tmp_path):
     out = str(tmp_path)
     files = [stage(tmp_path, "r1", "articles", "articles/date=2024-08-01/part-r1-00000.parquet"),
              stage(tmp_path, "r1", "seen", "_state/seen/part-r1-00000.parquet")]
     moves = make_plan(out, files)
-    (tmp_path / "_staging/r1/_PLAN.json").write_text(json.dumps(
-        {"moves": moves, "manifest": {"run_id": "r1"}}))
+    (tmp_path / "_staging/r1/r1.plan.json").write_text(json.dumps(
+        {"unit": "r1", "moves": moves, "manifest": {"run_id": "r1"}}))
     # The crash happened after the first move.
     (tmp_path / "articles/date=2024-08-01").mkdir(parents=True)
     (tmp_path / "_staging/r1/articles.articles.date=2024-08-01.part-r1-00000.parquet").rename(

@@ -1,6 +1,13 @@
 """Read the operator's feed list: plain text or OPML. Bad lines fail before the pipeline starts."""
+import logging
 import re
+import time
 import xml.etree.ElementTree as ET  # entities and DOCTYPEs are refused before parsing
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.periodicsequence import PeriodicImpulse
+from apache_beam.utils.timestamp import MAX_TIMESTAMP, Timestamp
 
 from schemas.records import FeedSpec
 from transforms.urls import UrlError, canonicalize_url
@@ -74,3 +81,39 @@ def _parse_opml(text, origin):
     if errors:
         raise FeedListError("bad OPML outlines:\n  " + "\n  ".join(errors))
     return specs
+
+
+def read_feed_list(path):
+    """The feed list at path (a local path or any Beam filesystem URI), parsed."""
+    with FileSystems.open(path) as fh:
+        text = fh.read().decode("utf-8-sig", errors="replace")
+    return parse_feed_list(text, origin=path)
+
+
+def _feeds_now(_tick, path):
+    """The feed list as it is at this tick: operators add feeds without a restart. A list that
+    has become unreadable is logged and that poll skipped; the job goes on."""
+    try:
+        yield from read_feed_list(path)
+    except Exception as exc:  # noqa: BLE001 - a bad edit must not stop a streaming job
+        logging.error("feed list %s not read at this poll: %s", path, exc)
+
+
+class PollFeedList(beam.PTransform):
+    """FeedSpecs every `interval` seconds, from `start` for `duration` seconds (0: forever)."""
+
+    def __init__(self, path, interval, duration=0, start=None):
+        super().__init__()
+        self.path = path
+        self.interval = interval
+        self.duration = duration
+        self.start = start
+
+    def expand(self, pbegin):
+        # PeriodicImpulse's own default start is evaluated when Beam is imported: always pass one
+        start = Timestamp.of(self.start if self.start is not None else time.time())
+        stop = start + self.duration if self.duration else MAX_TIMESTAMP
+        return (pbegin
+                | "Tick" >> PeriodicImpulse(start_timestamp=start, stop_timestamp=stop,
+                                            fire_interval=self.interval)
+                | "ReadFeedList" >> beam.FlatMap(_feeds_now, self.path))

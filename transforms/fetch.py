@@ -71,20 +71,22 @@ class _FetchFn(beam.DoFn):
         if len(self.pending) >= 4 * self.threads:
             wait(self.pending, return_when=FIRST_COMPLETED)
         for done in [f for f in self.pending if f.done()]:
-            del self.pending[done]
-            yield self._output(done.result())
+            yield self._output(done)
 
     def finish_bundle(self):
         for done in as_completed(list(self.pending)):
-            window, timestamp = self.pending.pop(done)
-            yield self._output(done.result(), lambda v: WindowedValue(v, timestamp, [window]))
+            yield self._output(done)
 
-    def _output(self, result, wrap=lambda v: v):
-        if isinstance(result, Reject):
+    def _output(self, done):
+        """A result in its own entry's window and timestamp: it may come out while a later
+        entry (of a later window, in streaming) is being processed."""
+        window, timestamp = self.pending.pop(done)
+        result = WindowedValue(done.result(), timestamp, [window])
+        if isinstance(result.value, Reject):
             self.failed.inc()
-            return beam.pvalue.TaggedOutput(REJECTS, wrap(result))
+            return beam.pvalue.TaggedOutput(REJECTS, result)
         self.fetched.inc()
-        return wrap(result)
+        return result
 
 
 class FetchArticles(beam.PTransform):

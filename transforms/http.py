@@ -246,16 +246,26 @@ class Fetcher:
 
     def _send(self, pool, path, send, url):
         started = time.monotonic()
-        try:
-            raw = pool.urlopen("GET", path, headers=send, redirect=False, retries=False,
-                               preload_content=False, decode_content=True,
-                               assert_same_host=False)
-        except (ConnectTimeoutError, ReadTimeoutError, socket.timeout) as exc:
-            raise FetchError("timeout", str(exc), url=url) from None
-        except (NewConnectionError, ProtocolError, SSLError, HTTPError, OSError) as exc:
-            if "timed out" in str(exc):
+        raw = None
+        for fresh in (False, True):
+            try:
+                raw = pool.urlopen("GET", path, headers=send, redirect=False, retries=False,
+                                   preload_content=False, decode_content=True,
+                                   assert_same_host=False)
+                break
+            except (ConnectTimeoutError, ReadTimeoutError, socket.timeout) as exc:
                 raise FetchError("timeout", str(exc), url=url) from None
-            raise FetchError("connection_error", str(exc), url=url) from None
+            except ProtocolError as exc:
+                # a kept-alive connection the server had closed: not the server failing, and
+                # not an attempt that counts against --retries; once more on a new connection
+                if "timed out" in str(exc):
+                    raise FetchError("timeout", str(exc), url=url) from None
+                if fresh:
+                    raise FetchError("connection_error", str(exc), url=url) from None
+            except (NewConnectionError, SSLError, HTTPError, OSError) as exc:
+                if "timed out" in str(exc):
+                    raise FetchError("timeout", str(exc), url=url) from None
+                raise FetchError("connection_error", str(exc), url=url) from None
         response = Response(url=url, status=raw.status,
                             headers={k.lower(): v for k, v in raw.headers.items()},
                             fetched_at=datetime.now(timezone.utc))

@@ -10,10 +10,13 @@ from datetime import datetime, timezone
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import GlobalWindow
+
+from transforms.write import window_token
 
 STAGING = "_staging"
 RUNS = "_runs"
-PLAN = "_PLAN.json"
+PLAN = ".plan.json"
 # Tables move in this order: data first, state after it, the manifest last of all.
 ORDER = {"articles": 0, "rejects": 0, "seen": 1, "feeds": 1, "signatures": 1}
 
@@ -28,8 +31,8 @@ def staging_dir(output, run_id):
     return FileSystems.join(output, STAGING, run_id)
 
 
-def manifest_path(output, run_id):
-    return FileSystems.join(output, RUNS, f"{run_id}.json")
+def manifest_path(output, unit):
+    return FileSystems.join(output, RUNS, f"{unit}.json")
 
 
 def make_plan(output, staged_files):
@@ -54,8 +57,13 @@ def _ensure_parent(path):
         pass  # exists already (object stores have no folders at all)
 
 
-def execute_plan(output, run_id, moves, manifest):
-    """Carry out (or finish) a publish plan; raises PublishError if a file went missing."""
+def execute_plan(output, unit, moves, manifest, plan_path=None, staging=None):
+    """Carry out (or finish) a publish plan; raises PublishError if a file went missing.
+
+    unit: the run (batch) or the run's window (streaming), which names the manifest. staging:
+    the run's staging folder, removed when the run is over (a streaming run keeps it for its
+    next windows and removes only the plan).
+    """
     for source, destination in moves:
         if FileSystems.exists(source):
             _ensure_parent(destination)
@@ -65,51 +73,55 @@ def execute_plan(output, run_id, moves, manifest):
                 raise PublishError(f"cannot move {source} to {destination}: {exc}") from exc
         if not FileSystems.exists(destination):
             raise PublishError(f"{destination} was not published: staged file {source} is gone")
-    target = manifest_path(output, run_id)
+    target = manifest_path(output, unit)
     _ensure_parent(target)
     _write_bytes(target, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
-    staging = staging_dir(output, run_id)
+    leftovers = [staging] if staging else [plan_path] if plan_path else []
     try:
-        FileSystems.delete([staging])
+        FileSystems.delete(leftovers)
     except Exception as exc:  # noqa: BLE001 - leftovers under _staging are harmless to readers
-        _LOG.warning("could not remove %s: %s", staging, exc)
+        _LOG.warning("could not remove %s: %s", leftovers, exc)
 
 
-def publish(output, run_id, staged_files, manifest):
-    """Write the plan, then carry it out."""
+def publish(output, run_id, unit, staged_files, manifest, final=True):
+    """Write the plan, then carry it out. final: the run ends here (remove its staging)."""
     moves = make_plan(output, staged_files)
-    manifest = {**manifest, "files": [dst for _, dst in moves],
+    manifest = {**manifest, "unit": unit, "files": [dst for _, dst in moves],
                 "finished_at": datetime.now(timezone.utc).isoformat()}
-    plan_path = FileSystems.join(staging_dir(output, run_id), PLAN)
+    staging = staging_dir(output, run_id)
+    plan_path = FileSystems.join(staging, unit + PLAN)
     _ensure_parent(plan_path)
-    _write_bytes(plan_path, json.dumps({"moves": moves, "manifest": manifest}, default=str).encode())
-    execute_plan(output, run_id, moves, manifest)
+    _write_bytes(plan_path, json.dumps({"unit": unit, "moves": moves, "manifest": manifest},
+                                       default=str).encode())
+    execute_plan(output, unit, moves, manifest, plan_path, staging if final else None)
     return manifest
 
 
 def recover(output):
-    """Finish publishing runs that died mid-publish; drop staging of runs that died earlier.
+    """Finish publishing units that died mid-publish; drop staging of runs that died earlier.
 
-    Returns (finished run ids, discarded run ids). Call before a run starts, one run per output
+    Returns (finished units, discarded run ids). Call before a run starts, one run per output
     at a time (a run still writing its staging folder would lose it).
     """
-    finished, discarded = [], []
-    pattern = FileSystems.join(output, STAGING, "*", PLAN)
-    plans = {m.path for m in FileSystems.match([pattern])[0].metadata_list}
-    for plan_path in sorted(plans):
-        run_id = FileSystems.split(FileSystems.split(plan_path)[0])[1]
+    finished = []
+    root = FileSystems.join(output, STAGING)
+
+    def run_of(path):
+        return path[len(root):].lstrip("/").split("/", 1)[0]
+
+    pattern = FileSystems.join(root, "*", "*" + PLAN)
+    plans = sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+    for plan_path in plans:
         with FileSystems.open(plan_path) as fh:
             plan = json.loads(fh.read())
-        execute_plan(output, run_id, [tuple(m) for m in plan["moves"]],
-                     {**plan["manifest"], "recovered": True})
-        finished.append(run_id)
-    root = FileSystems.join(output, STAGING)
+        execute_plan(output, plan["unit"], [tuple(m) for m in plan["moves"]],
+                     {**plan["manifest"], "recovered": True}, plan_path)
+        finished.append(plan["unit"])
     leftovers = FileSystems.match([FileSystems.join(root, "**")])[0].metadata_list
-    dead = {m.path[len(root):].lstrip("/").split("/", 1)[0] for m in leftovers}
-    for run_id in sorted(dead - set(finished)):
+    dead = {run_of(m.path) for m in leftovers}
+    for run_id in sorted(dead | {run_of(p) for p in plans}):
         FileSystems.delete([FileSystems.join(root, run_id)])
-        discarded.append(run_id)
-    return finished, discarded
+    return finished, sorted(dead)
 
 
 class _PublishFn(beam.DoFn):
@@ -118,9 +130,16 @@ class _PublishFn(beam.DoFn):
         self.run_id = run_id
         self.run_info = run_info
 
-    def process(self, _, staged, counts):
-        manifest = {**self.run_info, "counts": summarise_counts(counts), "status": "complete"}
-        yield publish(self.output, self.run_id, staged, manifest)
+    def process(self, element, window=beam.DoFn.WindowParam):
+        _, grouped = element
+        final = isinstance(window, GlobalWindow)   # batch: the run is one unit
+        unit = self.run_id + window_token(window)
+        manifest = {**self.run_info, "counts": summarise_counts(dict(grouped["counts"])),
+                    "status": "complete"}
+        if not final:
+            manifest["window"] = [window.start.to_utc_datetime().isoformat(),
+                                  window.end.to_utc_datetime().isoformat()]
+        yield publish(self.output, self.run_id, unit, list(grouped["staged"]), manifest, final)
 
 
 def summarise_counts(counts):
@@ -148,7 +167,8 @@ def summarise_counts(counts):
 
 
 class PublishRun(beam.PTransform):
-    """Once every table is staged: publish the files, the state, then the manifest."""
+    """Once a unit's tables are staged (the run in batch, each window in streaming): publish
+    its files, then its state, then its manifest."""
 
     def __init__(self, output, run_id, run_info):
         super().__init__()
@@ -158,8 +178,7 @@ class PublishRun(beam.PTransform):
 
     def expand(self, inputs):
         staged, counts = inputs
-        return (staged.pipeline
-                | "Once" >> beam.Create([None])
-                | "Publish" >> beam.ParDo(_PublishFn(self.output, self.run_id, self.run_info),
-                                          staged=beam.pvalue.AsList(staged),
-                                          counts=beam.pvalue.AsDict(counts)))
+        return ({"staged": staged | "KeyStaged" >> beam.Map(lambda f: (None, f)),
+                 "counts": counts | "KeyCounts" >> beam.Map(lambda kv: (None, kv))}
+                | "ByUnit" >> beam.CoGroupByKey()
+                | "Publish" >> beam.ParDo(_PublishFn(self.output, self.run_id, self.run_info)))

@@ -14,7 +14,8 @@ from apache_beam.transforms import window
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
 from transforms.grouping import (_attach, assign_groups, candidate_pairs, hours_between,
-                                 is_copy, is_story, quotes_enough, signature_of, tfidf_cosine)
+                                 index_row, is_copy, is_story, quotes_enough, signature_of,
+                                 tfidf_cosine)
 from transforms.seen import SKIPPED
 
 _MICROS = 1_000_000
@@ -97,12 +98,16 @@ def group_batch(new, old):
     return assign_groups(signatures, copies, stories)
 
 
+INDEX = "index"
+
+
 class _GroupAcrossWindowsFn(beam.DoFn):
     """One key: the signatures written within the TTL, for each window's new articles."""
     WRITTEN = ReadModifyWriteStateSpec("written", PickleCoder())
 
-    def __init__(self, ttl_seconds):
+    def __init__(self, ttl_seconds, run_id):
         self.ttl = ttl_seconds
+        self.run_id = run_id
 
     def process(self, element, written=beam.DoFn.StateParam(WRITTEN),
                 timestamp=beam.DoFn.TimestampParam):
@@ -117,6 +122,8 @@ class _GroupAcrossWindowsFn(beam.DoFn):
                                      story_id=ids[s.article_id][1]) for s in new])
         for article in articles:
             yield _attach(article, ids)
+        for sig in new:   # for batch runs after this job: the same index as GroupArticles writes
+            yield beam.pvalue.TaggedOutput(INDEX, index_row(sig, *ids[sig.article_id], self.run_id))
 
 
 class GroupArticlesStreaming(beam.PTransform):
@@ -127,15 +134,18 @@ class GroupArticlesStreaming(beam.PTransform):
     stream (thousands of articles a day), not for a firehose.
     """
 
-    def __init__(self, ttl_seconds):
+    def __init__(self, ttl_seconds, run_id="stream"):
         super().__init__()
         self.ttl_seconds = ttl_seconds
+        self.run_id = run_id
 
     def expand(self, articles):
-        windowing = articles.windowing
-        return (articles
-                | "OneKey" >> beam.Map(lambda a: (None, a))
-                | "ByWindow" >> beam.GroupByKey()
-                | "AcrossWindows" >> beam.WindowInto(window.GlobalWindows())
-                | "Group" >> beam.ParDo(_GroupAcrossWindowsFn(self.ttl_seconds))
-                | "BackToWindows" >> beam.WindowInto(windowing.windowfn))
+        windowfn = articles.windowing.windowfn
+        grouped = (articles
+                   | "OneKey" >> beam.Map(lambda a: (None, a))
+                   | "ByWindow" >> beam.GroupByKey()
+                   | "AcrossWindows" >> beam.WindowInto(window.GlobalWindows())
+                   | "Group" >> beam.ParDo(_GroupAcrossWindowsFn(self.ttl_seconds, self.run_id))
+                   .with_outputs(INDEX, main="articles"))
+        return {"articles": grouped.articles | "BackToWindows" >> beam.WindowInto(windowfn),
+                "index": grouped[INDEX] | "IndexToWindows" >> beam.WindowInto(windowfn)}

@@ -30,5 +30,5 @@ class CountGroups(beam.PTransform):
     def expand(self, articles):
         return (articles
                 | "Ids" >> beam.Map(lambda a: (a["dup_id"], a["story_id"]))
-                | "All" >> beam.combiners.ToList()
+                | "All" >> beam.CombineGlobally(beam.combiners.ToListCombineFn()).without_defaults()
                 | "Count" >> beam.FlatMap(group_counts))

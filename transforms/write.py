@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 from apache_beam.io import fileio
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.value_provider import StaticValueProvider
+from apache_beam.transforms.window import GlobalWindow
 
 from schemas.tables import SCHEMA_VERSION
 
@@ -73,6 +74,13 @@ class ParquetSink(fileio.FileSink):
         self._rows = []
 
 
+def window_token(window):
+    """"" for the global window (batch), else "-w<start>" (a streaming window's files)."""
+    if window is None or isinstance(window, GlobalWindow):
+        return ""
+    return "-w" + window.start.to_utc_datetime().strftime("%Y%m%dT%H%M%S")
+
+
 def date_partition(*columns):
     """Destination function: `date=YYYY-MM-DD` of the first of `columns` the row has (a UTC
     timestamp, or a date)."""
@@ -110,11 +118,11 @@ class WriteTable(beam.PTransform):
         schema, staging_dir = self.schema, self.staging_dir
 
         def staged_name(window, pane, shard_index, total_shards, compression, destination):
-            return f"{table}.{destination or 'all'}.{shard_index:05d}.parquet"
+            return f"{table}.{destination or 'all'}{window_token(window)}.{shard_index:05d}.parquet"
 
         def to_staged(result):
             parts = [final_dir] + ([result.destination] if result.destination else [])
-            name = f"part-{run_id}-{result.shard_index:05d}.parquet"
+            name = f"part-{run_id}{window_token(result.window)}-{result.shard_index:05d}.parquet"
             return StagedFile(table, FileSystems.join(staging_dir, result.file_name),
                               "/".join(parts + [name]))
 
