@@ -41,7 +41,9 @@ setup(
     package_data={"pipeline": ["demo_corpus/*.*", "demo_corpus/*/*.*", "demo_corpus/*/*/*.*"]},
     install_requires=REQUIRES,
     extras_require={"test": ["pytest>=8", "duckdb>=1.1", "pandas>=2",
-                             "wheel"]},  # test_packaging builds without network
+                             "wheel"],   # test_packaging builds without network
+                    "gcp": ["apache-beam[gcp]>=2.77,<3"],
+                    "aws": ["apache-beam[aws]>=2.77,<3"]},
     entry_points={"console_scripts": ["newsbeam=pipeline.main:main",
                                       "newsbeam-demo=pipeline.demo:main"]},
 )
