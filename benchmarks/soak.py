@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import pyarrow.dataset as ds  # noqa: E402
 
-from benchmarks.procstats import tree_rss_mb  # noqa: E402
+from benchmarks.common import served_corpus, tree_rss_mb  # noqa: E402
 
 PAGES = sorted((ROOT / "pipeline" / "demo_corpus").glob("*/articles/story-*.html.gz"))
 

@@ -12,7 +12,6 @@ fingerprints <= 10% of extraction.
 import argparse
 import gzip
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import served_corpus  # noqa: E402
 from benchmarks.throughput import build_corpus  # noqa: E402
 from schemas.tables import ARTICLE_SCHEMA  # noqa: E402
 from transforms.extract import extract_page  # noqa: E402
@@ -50,12 +50,7 @@ def main():
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="newsbeam-stages-"))
     build_corpus(Path(args.data), work / "corpus", args.pages, 1)
-    server = subprocess.Popen([sys.executable, "-m", "pipeline.demo_server", str(work / "corpus"),
-                               "--feeds-out", str(work / "feeds.txt"), "--port", "0"],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while not (work / "feeds.txt").exists() or not (work / "feeds.txt").read_text():
-            time.sleep(0.1)
+    with served_corpus(work / "corpus", work / "feeds.txt"):
         feed_url = (work / "feeds.txt").read_text().split()[0]
         fetcher = Fetcher(FetchPolicy(allow_private_hosts=True, host_delay=0, retries=0))
         feed_body = fetcher.get(feed_url).body
@@ -76,9 +71,6 @@ def main():
         started = time.perf_counter()
         table_to_parquet_bytes(rows_to_table(rows, ARTICLE_SCHEMA, "articles"))
         costs["parquet"] = [(time.perf_counter() - started) * 1000 / len(rows)] * len(rows)
-    finally:
-        server.terminate()
-        server.wait()
     main_stages = [s for s in costs if s != "language (py3langid)"]
     total = sum(statistics.mean(costs[s]) for s in main_stages)
     print(f"{len(rows)} articles; ms per article (median, mean) and share of the total:")

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.procstats import tree_rss_mb  # noqa: E402
+from benchmarks.common import served_corpus, tree_rss_mb  # noqa: E402
 
 
 def build_corpus(data, folder, articles, outlets):
@@ -103,6 +103,33 @@ def newspaper_loop(htmls):
     return time.perf_counter() - started
 
 
+def measure(args, work, htmls):
+    n = args.articles
+    print(f"{n} articles ({len(set(htmls))} distinct pages) on {args.outlets} loopback outlets")
+    rates = {}
+    if not args.skip_bare:
+        bare = bare_loop(htmls)
+        rates["bare"] = n / bare
+        print(f"  bare trafilatura loop, 1 process: {bare:7.1f} s  {rates['bare']:6.1f} pages/s")
+    for workers in args.workers:
+        elapsed, peak, counts = run_pipeline(work / "feeds.txt", work / f"out{workers}", workers)
+        rates[workers] = n / elapsed
+        print(f"  newsbeam, {workers} worker(s):          {elapsed:7.1f} s  "
+              f"{rates[workers]:6.1f} pages/s  peak RSS {peak:6.0f} MB  "
+              f"({counts['articles']} articles, {counts['rejects']} rejects)")
+    if "bare" in rates and 1 in rates:
+        print(f"  ratio newsbeam 1 worker / bare loop: {rates[1] / rates['bare']:.2f} "
+              "(target >= 0.85)")
+    if 1 in rates and 2 in rates:
+        print(f"  ratio 2 workers / 1 worker: {rates[2] / rates[1]:.2f} (target >= 1.7)")
+    if args.newspaper:
+        distinct = list(dict.fromkeys(htmls))
+        trafilatura_s, newspaper_s = bare_loop(distinct), newspaper_loop(distinct)
+        print(f"  {len(distinct)} pages: trafilatura {len(distinct) / trafilatura_s:.1f} "
+              f"pages/s, newspaper4k Article.parse() {len(distinct) / newspaper_s:.1f} "
+              f"pages/s (ratio {trafilatura_s / newspaper_s:.2f})")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "evaldata"))
@@ -113,41 +140,11 @@ def main():
     parser.add_argument("--newspaper", action="store_true")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="newsbeam-throughput-"))
-    htmls = build_corpus(Path(args.data), work / "corpus", args.articles, args.outlets)
-    server = subprocess.Popen([sys.executable, "-m", "pipeline.demo_server", str(work / "corpus"),
-                               "--feeds-out", str(work / "feeds.txt"), "--port", "0"],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        while not (work / "feeds.txt").exists() or not (work / "feeds.txt").read_text():
-            time.sleep(0.1)
-        n = args.articles
-        print(f"{n} articles ({len(set(htmls))} distinct pages) on {args.outlets} loopback outlets")
-        rates = {}
-        if not args.skip_bare:
-            bare = bare_loop(htmls)
-            rates["bare"] = n / bare
-            print(f"  bare trafilatura loop, 1 process: {bare:7.1f} s  {rates['bare']:6.1f} pages/s")
-        for workers in args.workers:
-            elapsed, peak, counts = run_pipeline(work / "feeds.txt", work / f"out{workers}",
-                                                 workers)
-            rates[workers] = n / elapsed
-            print(f"  newsbeam, {workers} worker(s):          {elapsed:7.1f} s  "
-                  f"{rates[workers]:6.1f} pages/s  peak RSS {peak:6.0f} MB  "
-                  f"({counts['articles']} articles, {counts['rejects']} rejects)")
-        if "bare" in rates and 1 in rates:
-            print(f"  ratio newsbeam 1 worker / bare loop: {rates[1] / rates['bare']:.2f} "
-                  "(target >= 0.85)")
-        if 1 in rates and 2 in rates:
-            print(f"  ratio 2 workers / 1 worker: {rates[2] / rates[1]:.2f} (target >= 1.7)")
-        if args.newspaper:
-            distinct = list(dict.fromkeys(htmls))
-            trafilatura_s, newspaper_s = bare_loop(distinct), newspaper_loop(distinct)
-            print(f"  {len(distinct)} pages: trafilatura {len(distinct) / trafilatura_s:.1f} "
-                  f"pages/s, newspaper4k Article.parse() {len(distinct) / newspaper_s:.1f} "
-                  f"pages/s (ratio {trafilatura_s / newspaper_s:.2f})")
+        htmls = build_corpus(Path(args.data), work / "corpus", args.articles, args.outlets)
+        with served_corpus(work / "corpus", work / "feeds.txt"):
+            measure(args, work, htmls)
     finally:
-        server.terminate()
-        server.wait()
         shutil.rmtree(work, ignore_errors=True)
 
 

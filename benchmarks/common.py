@@ -1,0 +1,50 @@
+"""What the benchmarks share: process-tree memory, and a corpus served on loopback."""
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tree_rss_mb(pid):
+    """RSS of a process and all its descendants, from /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                children.setdefault(int(stat[1]), []).append(int(entry))
+            except (OSError, IndexError):
+                continue
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        stack.extend(children.get(p, []))
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+@contextmanager
+def served_corpus(folder, feeds_out):
+    """`pipeline.demo_server` on a corpus folder, in its own process (so its threads do not share
+    the measured process's GIL); yields when the feed list has been written."""
+    server = subprocess.Popen([sys.executable, "-m", "pipeline.demo_server", str(folder),
+                               "--feeds-out", str(feeds_out), "--port", "0"],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not Path(feeds_out).exists() or not Path(feeds_out).read_text():
+            if server.poll() is not None:
+                raise SystemExit("the corpus server did not start")
+            time.sleep(0.1)
+        yield
+    finally:
+        server.terminate()
+        server.wait()
