@@ -3,7 +3,7 @@ import os
 import re
 
 import apache_beam as beam
-from langdetect import DetectorFactory, detect_langs
+from langdetect import DetectorFactory
 from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
 
@@ -11,7 +11,22 @@ from langdetect.lang_detect_exception import LangDetectException
 # Set at import, so every worker process that imports this module is seeded.
 DetectorFactory.seed = 0
 
-MAX_CHARS = 2000
+# Measured on metadata-dev (121 pages): 118 right with the defaults (7 trials, 2,000 characters,
+# 4.1 ms median) and with 2 trials over 400 characters (1.0 ms median: under 5% of trafilatura's
+# extraction). Reading n-grams of the text is most of the cost, the trials a smaller part.
+MAX_CHARS = 400
+TRIALS = 2
+_LANGDETECT = None
+
+
+def _langdetect():
+    """langdetect's profiles, loaded once per process."""
+    global _LANGDETECT
+    if _LANGDETECT is None:
+        factory = DetectorFactory()
+        factory.load_profile(PROFILES_DIRECTORY)
+        _LANGDETECT = factory
+    return _LANGDETECT
 
 
 DETECTORS = ("langdetect", "py3langid")
@@ -30,8 +45,7 @@ def _py3langid():
 def detect_language(text, hint=None, detector="langdetect"):
     """(ISO 639-1 code, probability) of text, or (hint, None) when the text says nothing.
 
-    Only the first MAX_CHARS characters are read: more costs time and changes no answer on
-    article-length text. Chinese variants (zh-cn, zh-tw) fold to `zh`, Norwegian (nb, nn) to `no`.
+    Only the first MAX_CHARS characters are read (see above). Chinese variants (zh-cn, zh-tw) fold to `zh`, Norwegian (nb, nn) to `no`.
     """
     sample = (text or "")[:MAX_CHARS]
     if sum(ch.isalpha() for ch in sample) < 20:
@@ -40,7 +54,10 @@ def detect_language(text, hint=None, detector="langdetect"):
         code, prob = _py3langid().classify(sample)
     else:
         try:
-            best = detect_langs(sample)[0]
+            found = _langdetect().create()
+            found.n_trial = TRIALS
+            found.append(sample)
+            best = found.get_probabilities()[0]
         except LangDetectException:
             return hint, None
         code, prob = best.lang, best.prob
