@@ -65,10 +65,15 @@ def prepare(argv):
         logging.warning("discarded the unpublished staging files of dead run %s", run_id)
     run_id = new_run_id()
     staging = staging_dir(output, run_id)
+    # A file, not just a folder: it proves the output is writable before anything is fetched,
+    # and a run killed from here on leaves something the next run's recovery finds (object
+    # stores have no folders, and Beam's match lists files only).
+    marker = FileSystems.join(staging, "_STARTED")
     try:
-        FileSystems.mkdirs(staging)
-    except IOError as exc:
-        raise PublishError(f"cannot create {staging}: {exc}") from exc
+        with FileSystems.create(marker) as fh:
+            fh.write(json.dumps({"run_id": run_id}).encode())
+    except Exception as exc:  # noqa: BLE001 - every filesystem raises its own kinds
+        raise PublishError(f"cannot write to {output}: {exc}") from exc
     run_info = {"run_id": run_id, "started_at": datetime.now(timezone.utc).isoformat(),
                 "options": options.get_all_options(drop_default=True, retain_unknown_options=True),
                 "versions": _versions(), "feeds": [f.url for f in feeds],

@@ -57,6 +57,7 @@ def staged_files(output):
 
 KILL_POINTS = {
     "early": lambda server, output: True,
+    "just_started": lambda server, output: any(p.name == "_STARTED" for p in staged_files(output)),
     "mid_fetch": lambda server, output: sum(n for p, n in server.hits.items()
                                             if p.startswith("/a/")) >= ENTRIES // 3,
     "while_writing": lambda server, output: any(p.is_file() for p in staged_files(output)),

@@ -90,7 +90,9 @@ def test_recover_finishes_a_half_published_run_and_drops_dead_staging(tmp_path):
     (tmp_path / "_staging/r1/articles.articles.date=2024-08-01.part-r1-00000.parquet").rename(
         tmp_path / "articles/date=2024-08-01/part-r1-00000.parquet")
     stage(tmp_path, "r2", "articles", "articles/date=2024-08-02/part-r2-00000.parquet")
-    assert recover(out) == (["r1"], ["r2"])
+    (tmp_path / "_staging" / "r3").mkdir()
+    (tmp_path / "_staging" / "r3" / "_STARTED").write_text("{}")   # killed right after start
+    assert recover(out) == (["r1"], ["r2", "r3"])
     assert (tmp_path / "_state/seen/part-r1-00000.parquet").exists()
     assert json.loads((tmp_path / "_runs/r1.json").read_text())["recovered"] is True
     assert not (tmp_path / "articles/date=2024-08-02").exists()
