@@ -13,7 +13,6 @@ must be 0) and the peak memory in each tenth of the run (must be flat).
 import argparse
 import gzip
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -28,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import pyarrow.dataset as ds  # noqa: E402
 
-from benchmarks.common import served_corpus, tree_rss_mb  # noqa: E402
+from benchmarks.common import tree_rss_mb  # noqa: E402
 
 PAGES = sorted((ROOT / "pipeline" / "demo_corpus").glob("*/articles/story-*.html.gz"))
 

@@ -10,7 +10,6 @@ median and mean ms per article and the share of the total; the targets are langu
 fingerprints <= 10% of extraction.
 """
 import argparse
-import gzip
 import statistics
 import sys
 import tempfile

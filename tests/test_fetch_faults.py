@@ -1,7 +1,5 @@
 """Every fetch fault of a hostile web, served on loopback and driven through the CLI."""
-import gzip
 import json
-from pathlib import Path
 
 import pyarrow.dataset as ds
 

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import apache_beam as beam
 import pyarrow.parquet as pq
-from apache_beam.testing.util import assert_that, equal_to, is_not_empty
+from apache_beam.testing.util import assert_that, equal_to
 
 from schemas.records import FeedEntry, FeedSpec
 from schemas.tables import SEEN_SCHEMA
