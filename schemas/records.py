@@ -56,3 +56,4 @@ class Skip:
     url: str
     url_key: str
     article_id: Optional[str] = None
+    feed_url: Optional[str] = None

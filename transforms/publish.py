@@ -41,7 +41,7 @@ def make_plan(output, staged_files):
     return [(f.staged_path, FileSystems.join(output, f.final_relpath)) for f in ordered]
 
 
-def _write_bytes(path, data):
+def write_bytes(path, data):
     try:
         with FileSystems.create(path) as fh:
             fh.write(data)
@@ -57,12 +57,13 @@ def _ensure_parent(path):
         pass  # exists already (object stores have no folders at all)
 
 
-def execute_plan(output, unit, moves, manifest, plan_path=None, staging=None):
+def execute_plan(output, unit, moves, manifest, plan_path=None, staging=None, deletes=()):
     """Carry out (or finish) a publish plan; raises PublishError if a file went missing.
 
     unit: the run (batch) or the run's window (streaming), which names the manifest. staging:
     the run's staging folder, removed when the run is over (a streaming run keeps it for its
-    next windows and removes only the plan).
+    next windows and removes only the plan). deletes: files the moved ones replace (compaction),
+    removed once every move is done.
     """
     for source, destination in moves:
         if FileSystems.exists(source):
@@ -73,9 +74,15 @@ def execute_plan(output, unit, moves, manifest, plan_path=None, staging=None):
                 raise PublishError(f"cannot move {source} to {destination}: {exc}") from exc
         if not FileSystems.exists(destination):
             raise PublishError(f"{destination} was not published: staged file {source} is gone")
+    for path in deletes:
+        if FileSystems.exists(path):
+            try:
+                FileSystems.delete([path])
+            except Exception as exc:  # noqa: BLE001
+                raise PublishError(f"cannot remove replaced file {path}: {exc}") from exc
     target = manifest_path(output, unit)
     _ensure_parent(target)
-    _write_bytes(target, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
+    write_bytes(target, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
     leftovers = [staging] if staging else [plan_path] if plan_path else []
     try:
         FileSystems.delete(leftovers)
@@ -83,17 +90,20 @@ def execute_plan(output, unit, moves, manifest, plan_path=None, staging=None):
         _LOG.warning("could not remove %s: %s", leftovers, exc)
 
 
-def publish(output, run_id, unit, staged_files, manifest, final=True):
-    """Write the plan, then carry it out. final: the run ends here (remove its staging)."""
+def publish(output, run_id, unit, staged_files, manifest, final=True, deletes=()):
+    """Write the plan, then carry it out. final: the run ends here (remove its staging).
+
+    deletes: published files that the staged ones replace (compaction).
+    """
     moves = make_plan(output, staged_files)
     manifest = {**manifest, "unit": unit, "files": [dst for _, dst in moves],
                 "finished_at": datetime.now(timezone.utc).isoformat()}
     staging = staging_dir(output, run_id)
-    plan_path = FileSystems.join(staging, unit + PLAN)
+    plan_path = FileSystems.join(staging, unit.replace("/", "_") + PLAN)
     _ensure_parent(plan_path)
-    _write_bytes(plan_path, json.dumps({"unit": unit, "moves": moves, "manifest": manifest},
-                                       default=str).encode())
-    execute_plan(output, unit, moves, manifest, plan_path, staging if final else None)
+    write_bytes(plan_path, json.dumps({"unit": unit, "moves": moves, "deletes": list(deletes),
+                                       "manifest": manifest}, default=str).encode())
+    execute_plan(output, unit, moves, manifest, plan_path, staging if final else None, deletes)
     return manifest
 
 
@@ -115,7 +125,8 @@ def recover(output):
         with FileSystems.open(plan_path) as fh:
             plan = json.loads(fh.read())
         execute_plan(output, plan["unit"], [tuple(m) for m in plan["moves"]],
-                     {**plan["manifest"], "recovered": True}, plan_path)
+                     {**plan["manifest"], "recovered": True}, plan_path,
+                     deletes=plan.get("deletes", ()))
         finished.append(plan["unit"])
     leftovers = FileSystems.match([FileSystems.join(root, "**")])[0].metadata_list
     dead = {run_of(m.path) for m in leftovers}
@@ -147,8 +158,17 @@ def summarise_counts(counts):
     summary = {"feeds": 0, "feeds_failed": 0, "feeds_not_modified": 0, "entries": 0, "articles": 0, "rejects": 0,
                "skipped": 0, "rejects_by_reason": {}, "feed_rejects_by_reason": {},
                "skipped_by_reason": {}, "copy_groups": 0, "copies_in_groups": 0, "stories": 0,
-               "articles_in_stories": 0}
+               "articles_in_stories": 0, "by_feed": {}}
     for key, value in counts.items():
+        if isinstance(key, tuple):           # ("feed", feed_url, what)
+            _, feed_url, what = key
+            feed = summary["by_feed"].setdefault(
+                feed_url, {"entries": 0, "articles": 0, "rejected": 0, "skipped": 0})
+            if what.startswith("status:"):
+                feed["status"] = what[len("status:"):]
+            else:
+                feed[what] = value
+            continue
         section, _, detail = key.partition("/")
         if section == "rejects":
             summary["rejects"] += value

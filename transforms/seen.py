@@ -58,13 +58,14 @@ class DropSeen(beam.PTransform):
 
 
 def skip_entry(entry, reason):
-    return Skip(reason=reason, url=entry.link, url_key=entry.url_key)
+    return Skip(reason=reason, url=entry.link, url_key=entry.url_key, feed_url=entry.feed_url)
 
 
 def skip_article(article, reason):
     # An entry whose page turned out to be an article we already have.
     return Skip(reason="duplicate_article" if reason == "duplicate_in_run" else "seen_article",
-                url=article["url"], url_key=article["_url_key"], article_id=article["article_id"])
+                url=article["url"], url_key=article["_url_key"], article_id=article["article_id"],
+                feed_url=article["feed_url"])
 
 
 def entry_order(entry):

@@ -16,6 +16,18 @@ class CountBy(beam.PTransform):
         return pcoll | "Key" >> beam.Map(lambda x, f=self.key_fn: (f(x), 1))
 
 
+def feed_tally_key(what):
+    """Key for the manifest's per-feed section: ("feed", feed_url, what).
+
+    Records are FeedEntry, Skip and Reject objects or article rows; `what` is a count name, or
+    a callable giving one (a feed's status is counted as "status:<status or reason>").
+    """
+    def key(record):
+        feed_url = record["feed_url"] if isinstance(record, dict) else record.feed_url
+        return ("feed", feed_url, what(record) if callable(what) else what)
+    return key
+
+
 def group_counts(ids):
     """Copy-group and story counts from (dup_id, story_id) pairs of all written articles."""
     dup_sizes = Counter(dup for dup, _ in ids)
