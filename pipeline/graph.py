@@ -19,12 +19,13 @@ from transforms.fetch import FetchArticles
 from transforms.grouping import INDEX_DIR, GroupArticles
 from transforms.language import DetectLanguage
 from transforms.normalise import NormaliseMetadata
+from transforms.progress import TapProgress
 from transforms.publish import PublishRun
 from transforms.seen import (DropSeen, article_order, entry_order, skip_article, skip_entry)
 from transforms.state import (FEEDS_DIR, SEEN_DIR, ReadFeedState, ReadSeen, seen_from_article,
                               seen_from_reject, seen_from_skip)
 from transforms.streaming import DedupByKeyState, GroupArticlesStreaming
-from transforms.tally import CountBy, CountGroups
+from transforms.tally import CountBy, CountGroups, feed_tally_key
 from transforms.write import WriteTable, date_partition
 
 
@@ -48,6 +49,7 @@ class RunConfig:
     window: float = 300
     run_duration: float = 0
     state_ttl: float = 3 * 24 * 3600
+    progress: str = ""      # loopback address of the launcher's status line, if it shows one
 
 
 def reject_row(reject, run_id):
@@ -59,6 +61,19 @@ def reject_row(reject, run_id):
 
 def reject_tally_key(reject):
     return ("rejects/" if reject.is_entry else "feed_rejects/") + reject.reason
+
+
+def per_feed_counts(entries, articles, rejects, skipped, feed_states):
+    """The manifest's `by_feed` section: what each feed gave this run (for feed health)."""
+    return (
+        entries | "FeedEntries" >> CountBy(feed_tally_key("entries")),
+        articles | "FeedArticles" >> CountBy(feed_tally_key("articles")),
+        rejects | "FeedRejects" >> CountBy(feed_tally_key(
+            lambda r: "rejected" if r.is_entry else "status:" + r.reason)),
+        rejects | "RejectedEntries" >> beam.Filter(lambda r: r.is_entry and r.stage == "entry")
+        | "FeedRejectedEntries" >> CountBy(feed_tally_key("entries")),
+        skipped | "FeedSkipped" >> CountBy(feed_tally_key("skipped")),
+        feed_states | "FeedStatus" >> CountBy(feed_tally_key(lambda s: "status:" + s["status"])))
 
 
 def build(p, cfg):
@@ -146,8 +161,20 @@ def build(p, cfg):
          skipped | "CountSkipped" >> CountBy(lambda s: "skipped/" + s.reason),
          articles | "CountGroups" >> CountGroups(),
          feed_states | "NotModified" >> beam.Filter(lambda s: s["status"] != "ok")
-         | "CountNotModified" >> CountBy(lambda _: "feeds_not_modified"))
+         | "CountNotModified" >> CountBy(lambda _: "feeds_not_modified"),
+         *per_feed_counts(entries, articles, rejects, skipped, feed_states))
         | "AllCounts" >> beam.Flatten()
         | "Sum" >> beam.CombinePerKey(sum))
+
+    if cfg.progress:
+        taps = {"feeds": (feeds.states, feeds.rejects | "FeedLevel" >> beam.Filter(
+                    lambda r: not r.is_entry)),
+                "entries": (feeds.entries,), "fetched": (pages.pages,),
+                "extracted": (normalised.articles,), "written": (articles,),
+                "rejects": (rejects,),
+                "skipped": (skipped,)}
+        for name, pcolls in taps.items():
+            for i, pcoll in enumerate(pcolls):
+                _ = pcoll | f"Progress/{name}{i}" >> TapProgress(name, cfg.progress)
 
     return (staged, counts) | "PublishRun" >> PublishRun(cfg.output, cfg.run_id, cfg.run_info)

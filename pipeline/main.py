@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from importlib import metadata
 
@@ -19,8 +19,12 @@ from apache_beam.options.pipeline_options import (PipelineOptions, WorkerOptions
 
 from pipeline.graph import RunConfig, build
 from pipeline.options import NewsbeamOptions, OptionsError, fetch_policy, normalise_argv, validate
+from pipeline.commands import COMMANDS
+from pipeline.progress import StatusLine
+from pipeline.report import write_report
+from pipeline.runs import RunNotFound, read_manifest
 from pipeline.summary import format_summary
-from transforms.publish import RUNS, PublishError, recover, staging_dir
+from transforms.publish import PublishError, recover, staging_dir
 
 # Prism (DirectRunner's first choice) downloads a binary; the FnApiRunner runs in-process,
 # supports --direct_num_workers/--direct_running_mode, and needs no network.
@@ -44,8 +48,11 @@ def _versions():
     return found
 
 
-def prepare(argv):
-    """Parse and validate options, recover dead runs, and build the run's configuration."""
+def prepare(argv, progress=""):
+    """Parse and validate options, recover dead runs, and build the run's configuration.
+
+    progress: the address of a StatusLine to feed (local runs on a terminal).
+    """
     argv = normalise_argv(list(argv))
     options = PipelineOptions(argv)
     standard = options.view_as(StandardOptions)
@@ -84,16 +91,17 @@ def prepare(argv):
                     extract_timeout=opts.extract_timeout, same_site_links=opts.same_site_links,
                     run_info=run_info, streaming=bool(standard.streaming), feeds_path=opts.feeds,
                     poll_interval=opts.poll_interval, window=opts.window,
-                    run_duration=opts.run_duration, state_ttl=opts.state_ttl)
+                    run_duration=opts.run_duration, state_ttl=opts.state_ttl,
+                    progress=progress)
     return options, cfg
 
 
-def start(argv):
+def start(argv, progress=""):
     """Build and start the pipeline; returns (PipelineResult, RunConfig) without waiting.
 
     (Local runners execute the whole pipeline inside run(): their failures surface here.)
     """
-    options, cfg = prepare(argv)
+    options, cfg = prepare(argv, progress)
     p = beam.Pipeline(options=options)
     build(p, cfg)
     with _failures_named(cfg):
@@ -103,32 +111,6 @@ def start(argv):
 def run(argv=None):
     """Start a run and return its PipelineResult without waiting (Flex Templates need this)."""
     return start(sys.argv[1:] if argv is None else argv)[0]
-
-
-def read_manifest(output, run_id):
-    """The run's manifest; for a streaming run, one adding up the manifests of its windows."""
-    paths = [m.path for m in FileSystems.match(
-        [FileSystems.join(output, RUNS, f"{run_id}*.json")])[0].metadata_list]
-    manifests = []
-    for path in sorted(paths):
-        with FileSystems.open(path) as fh:
-            manifests.append(json.loads(fh.read()))
-    if not manifests:
-        raise RunFailed(f"run {run_id} wrote no manifest under {output}/{RUNS}")
-    if len(manifests) == 1:
-        return manifests[0]
-    totals = {}
-    for manifest in manifests:
-        for key, value in manifest["counts"].items():
-            if isinstance(value, dict):
-                section = totals.setdefault(key, {})
-                for reason, n in value.items():
-                    section[reason] = section.get(reason, 0) + n
-            elif isinstance(value, bool):
-                totals[key] = totals.get(key, True) and value
-            else:
-                totals[key] = totals.get(key, 0) + value
-    return {**manifests[0], "counts": totals, "windows": len(manifests)}
 
 
 class RunFailed(RuntimeError):
@@ -152,14 +134,17 @@ def _failures_named(cfg):
                         f"(the next run retries): {type(cause).__name__}: {cause}") from exc
 
 
-def run_and_wait(argv):
+def run_and_wait(argv, progress=""):
     """Run to completion; returns (manifest, config). Raises OptionsError or RunFailed."""
-    result, cfg = start(argv)
+    result, cfg = start(argv, progress)
     with _failures_named(cfg):
         state = result.wait_until_finish()
         if state != beam.runners.runner.PipelineState.DONE:
             raise RuntimeError(f"pipeline ended in state {state}")
-        return read_manifest(cfg.output, cfg.run_id), cfg
+        try:
+            return read_manifest(cfg.output, cfg.run_id), cfg
+        except RunNotFound as exc:
+            raise RunFailed(str(exc)) from exc
 
 
 def _stop_on_signals():
@@ -210,19 +195,63 @@ def loop(argv, every):
             return
 
 
-def main(argv=None):
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    argv = sys.argv[1:] if argv is None else argv
-    every = PipelineOptions(normalise_argv(list(argv))).view_as(NewsbeamOptions).every
-    if every:
-        return loop(argv, every)
+LOCAL_RUNNERS = ("FnApiRunner", "DirectRunner", "BundleBasedDirectRunner",
+                 "SwitchingDirectRunner")
+
+
+def _status_line(argv, opts):
+    """A StatusLine for a local run on a terminal, else a context giving None."""
+    runner = PipelineOptions(argv).view_as(StandardOptions).runner or DEFAULT_RUNNER
+    if opts.quiet or not sys.stderr.isatty() or runner.split(".")[-1] not in LOCAL_RUNNERS:
+        return nullcontext()
+    return StatusLine()
+
+
+def run_command(argv):
+    """`newsbeam [run] ...`: one run (or a loop with --every); exit 2 on bad options, 1 on a
+    failed run."""
+    argv = normalise_argv(list(argv))
+    opts = PipelineOptions(argv).view_as(NewsbeamOptions)
+    if opts.every:
+        return loop(argv, opts.every)
     started = time.monotonic()
     try:
-        manifest, cfg = run_and_wait(argv)
+        with _status_line(argv, opts) as status:
+            manifest, cfg = run_and_wait(argv, status.address if status else "")
+        report = None if opts.no_report else write_report(cfg.output, cfg.run_id)
     except OptionsError as exc:
         print(f"newsbeam: {exc}", file=sys.stderr)
         sys.exit(2)
     except (RunFailed, PublishError, OSError) as exc:
         print(f"newsbeam: {exc}", file=sys.stderr)
         sys.exit(1)
-    print(format_summary(manifest, cfg.output, time.monotonic() - started), flush=True)
+    if not opts.quiet:
+        print(format_summary(manifest, cfg.output, time.monotonic() - started, report),
+              flush=True)
+
+
+USAGE = """\
+usage: newsbeam [run] --feeds FEEDS --output OUT [options]  poll, fetch, extract, publish
+       newsbeam report --output OUT [--run RUN_ID]          (re)build a run's HTML report
+       newsbeam stats --output OUT [--by date,source,...]   what the dataset holds
+       newsbeam compact --output OUT [--tables ...]         merge small files, rows unchanged
+
+`newsbeam run` is the default command. Its options are listed in the README (Options);
+`newsbeam report|stats|compact --help` describe theirs.
+"""
+
+
+def main(argv=None):
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        print(USAGE, end="", file=sys.stderr)
+        sys.exit(2)
+    if argv[0] in ("-h", "--help", "help"):
+        print(USAGE, end="")
+        return
+    if argv[0] in COMMANDS:
+        return COMMANDS[argv[0]](argv[1:])
+    if argv[0] == "run":
+        return run_command(argv[1:])
+    return run_command(argv)

@@ -65,6 +65,10 @@ class NewsbeamOptions(PipelineOptions):
                             help="Concurrent requests per worker (default 16).")
         parser.add_argument("--shards", type=int, default=1,
                             help="Files per date partition per run (default 1).")
+        parser.add_argument("--quiet", action="store_true", default=False,
+                            help="No progress line and no summary; errors still go to stderr.")
+        parser.add_argument("--no_report", action="store_true", default=False,
+                            help="Do not write the HTML report _runs/<run_id>.html.")
         parser.add_argument("--every", type=float, default=0,
                             help="Repeat the run every SECONDS (start to start) until Ctrl-C "
                             "or SIGTERM, which let the current run finish (default 0: once).")

@@ -7,7 +7,7 @@ def _by_reason(counts):
     return ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items(), key=lambda i: -i[1]))
 
 
-def format_summary(manifest, output, elapsed_seconds):
+def format_summary(manifest, output, elapsed_seconds, report=None):
     c = manifest["counts"]
     balanced = "balanced" if c["accounting_balanced"] else "NOT BALANCED: please report this"
     lines = [
@@ -26,6 +26,8 @@ def format_summary(manifest, output, elapsed_seconds):
         f"  manifest          {output}/_runs/{manifest['run_id']}"
         + (f"-w*.json ({manifest['windows']} windows)" if manifest.get("windows") else ".json"),
     ]
+    if report:
+        lines.append(f"  report            {report}")
     if c["articles"] == 0 and c["rejects"] == 0 and c["feeds_failed"] == 0:
         lines.append("  nothing new: feeds unchanged or every entry already in the dataset")
     lines.append("  look at it        python -c \"import duckdb; duckdb.sql(\\\"SELECT date, source, "

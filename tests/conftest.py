@@ -1,6 +1,8 @@
 """Shared fixtures: loopback servers only (tests never touch the internet)."""
 import gzip
+import os
 import re
+import subprocess
 import sys
 import threading
 import time
@@ -151,3 +153,28 @@ class CorpusServer:
 
     def close(self):
         self.server.close()
+
+
+def run_newsbeam(*args, timeout=600, **kwargs):
+    """`python -m pipeline ARGS` from the project root, output captured."""
+    return subprocess.run([PYTHON, "-m", "pipeline", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"}, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def dataset(demo_sites, tmp_path_factory):
+    """A dataset made by two CLI runs on the demo corpus: one outlet first, then all three.
+
+    Shared and read-only: tests that change it work on a copy.
+    """
+    root = tmp_path_factory.mktemp("dataset")
+    lines = demo_sites.feed_list().splitlines(keepends=True)
+    output = root / "news"
+    for i, feeds in enumerate((lines[:1], lines)):
+        path = root / f"feeds{i}.txt"
+        path.write_text("".join(feeds))
+        result = run_newsbeam("run", "--runner=FnApiRunner", "--feeds", str(path),
+                              "--output", str(output), "--allow_private_hosts")
+        assert result.returncode == 0, result.stderr
+    return output

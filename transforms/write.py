@@ -32,7 +32,11 @@ class StagedFile:
 
 def rows_to_table(rows, schema, table):
     """A pyarrow Table in the pinned schema (internal `_` keys dropped), sorted for readers."""
-    data = pa.Table.from_pylist(rows, schema=schema)
+    return for_readers(pa.Table.from_pylist(rows, schema=schema), schema, table)
+
+
+def for_readers(data, schema, table):
+    """Rows sorted by the table's sort keys, with newsbeam's schema metadata."""
     if table in SORT_KEYS and data.num_rows:
         data = data.sort_by(SORT_KEYS[table])
     metadata = {b"newsbeam.schema_version": SCHEMA_VERSION.encode(),
