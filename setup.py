@@ -40,7 +40,9 @@ setup(
     # Beam workers staged with --setup_file get everything the package needs
     package_data={"pipeline": ["demo_corpus/*.*", "demo_corpus/*/*.*", "demo_corpus/*/*/*.*"]},
     install_requires=REQUIRES,
-    extras_require={"test": ["pytest>=8", "duckdb>=1.1", "pandas>=2",
+    # test: the readers that docs/reading-the-data.md shows are executed by the tests
+    extras_require={"test": ["pytest>=8", "duckdb>=1.1", "pandas>=2", "polars>=1.0",
+                             "pyspark>=3.5",
                              "wheel"],   # test_packaging builds without network
                     "gcp": ["apache-beam[gcp]>=2.77,<3"],
                     "aws": ["apache-beam[aws]>=2.77,<3"]},
