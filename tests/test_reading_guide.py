@@ -80,3 +80,12 @@ def test_guide_example_spark(workdir, truth, monkeypatch):
         check(namespace, truth)
     finally:
         namespace["spark"].stop()
+
+
+def test_the_readmes_short_example_runs(workdir, monkeypatch):
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"### Reading the data.*?```python\n(.*?)```", readme, re.S).group(1)
+    monkeypatch.chdir(workdir)
+    namespace = {}
+    exec(compile(block, "README.md: Reading the data", "exec"), namespace)  # noqa: S102
+    assert len(namespace["distinct"]) > 0 and namespace["table"].num_rows > 0
