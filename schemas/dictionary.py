@@ -14,11 +14,13 @@ from schemas.tables import ARTICLE_SCHEMA, REJECT_SCHEMA, SCHEMA_VERSION
 
 
 def _table(schema):
-    lines = ["| column | type | null | meaning |", "|---|---|---|---|"]
+    lines = ["| column | type | null | meaning | example |", "|---|---|---|---|---|"]
     for field in schema:
-        doc = field.metadata[b"doc"].decode() if field.metadata else ""
+        meta = field.metadata or {}
+        doc = meta.get(b"doc", b"").decode()
+        example = meta.get(b"example", b"").decode().replace("|", "\\|")
         lines.append(f"| `{field.name}` | `{field.type}` | {'yes' if field.nullable else 'no'} "
-                     f"| {doc} |")
+                     f"| {doc} | `{example}` |")
     return "\n".join(lines)
 
 

@@ -11,8 +11,35 @@ SCHEMA_VERSION = "1.1"  # 1.1: title_source, agencies, published_date, date_prec
 UTC_TS = pa.timestamp("us", tz="UTC")
 
 
+# One realistic value per column of the published tables, as JSON, for the data dictionary
+# (tests/test_docs.py checks that each converts to its column's type).
+EXAMPLES = {
+    "article_id": '"3f0c9d2b7a4e41c8a1b5e0d6c2f79a10"',
+    "url": '"https://www.example-news.com/world/2024/08/01/ceasefire-talks/"',
+    "canonical_url": '"https://www.example-news.com/world/2024/08/01/ceasefire-talks/"',
+    "feed_url": '"https://www.example-news.com/rss/world.xml"',
+    "source": '"The Daily Meridian"', "source_domain": '"example-news.com"',
+    "title": '"Blinken calls on all parties to stop escalatory actions"',
+    "title_source": '"og"', "description": '"The US secretary of state urged restraint."',
+    "text": '"WASHINGTON - Secretary of State Antony Blinken on Thursday..."',
+    "language": '"en"', "language_score": "0.99", "authors": '["Matthew Lee", "Ana Ruiz"]',
+    "agencies": '["AP"]', "published_at": '"2024-08-01T14:05:00Z"',
+    "published_date": '"2024-08-01"', "date_precision": '"time"',
+    "updated_at": '"2024-08-01T16:40:00Z"', "date_source": '"jsonld"',
+    "fetched_at": '"2024-08-01T15:02:11Z"', "word_count": "612",
+    "tags": '["Middle East", "Diplomacy"]', "image_url": '"https://cdn.example-news.com/a.jpg"',
+    "dup_id": '"3f0c9d2b7a4e41c8a1b5e0d6c2f79a10"', "story_id": '"9b1e0c55d2aa4f7e8c3d6b2a1f0e4c77"',
+    "run_id": '"20240801T150000Z-4c1a9e"', "stage": '"article_fetch"', "reason": '"http_404"',
+    "detail": '"HTTP 404 after 0 retries"', "http_status": "404",
+    "at": '"2024-08-01T15:02:13Z"',
+}
+
+
 def _field(name, type_, doc, nullable=True):
-    return pa.field(name, type_, nullable=nullable, metadata={"doc": doc})
+    metadata = {"doc": doc}
+    if name in EXAMPLES:
+        metadata["example"] = EXAMPLES[name]
+    return pa.field(name, type_, nullable=nullable, metadata=metadata)
 
 
 ARTICLE_SCHEMA = pa.schema([

@@ -12,3 +12,19 @@ def test_readme_names_the_two_commands_and_ci_runs_the_test_one():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "./run_local.sh" in readme and "./run_tests.sh" in readme
     assert "./run_tests.sh" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_published_column_has_an_example_of_its_type():
+    import json
+    from datetime import date, datetime
+
+    import pyarrow as pa
+
+    from schemas.tables import ARTICLE_SCHEMA, REJECT_SCHEMA
+    for field in list(ARTICLE_SCHEMA) + list(REJECT_SCHEMA):
+        value = json.loads(field.metadata[b"example"])
+        if pa.types.is_timestamp(field.type):
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        elif pa.types.is_date(field.type):
+            value = date.fromisoformat(value)
+        assert pa.scalar(value, field.type).is_valid, field.name
