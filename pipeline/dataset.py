@@ -39,8 +39,10 @@ def table_files(output, table, partitions=None):
 
 
 def read_file(path, columns=None):
+    # One thread: files are small, and Arrow's reader pool torn down at interpreter exit can
+    # abort the process (apache/arrow#34314), which a CLI must not risk after its work is done.
     with FileSystems.open(path) as fh:
-        return pq.read_table(io.BytesIO(fh.read()), columns=columns)
+        return pq.read_table(io.BytesIO(fh.read()), columns=columns, use_threads=False)
 
 
 def read_table(paths, columns=None, partition_column=None):

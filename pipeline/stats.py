@@ -49,7 +49,7 @@ def dataset_stats(output, by=BY):
                  dates=[pc.min(dates).as_py(), pc.max(dates).as_py()])
     stats["by"] = {}
     for column in by:
-        grouped = data.group_by(column).aggregate(
+        grouped = data.group_by(column, use_threads=False).aggregate(
             [("article_id", "count"), ("distinct", "sum"), ("lead", "sum")])
         rows = [{column: r[column], "articles": r["article_id_count"],
                  "distinct_texts": r["distinct_sum"], "stories": r["lead_sum"]}

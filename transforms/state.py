@@ -19,7 +19,7 @@ FEEDS_DIR = "_state/feeds"
 
 
 def read_parquet_rows(readable_file, columns=None):
-    data = pq.read_table(io.BytesIO(readable_file.read()), columns=columns)
+    data = pq.read_table(io.BytesIO(readable_file.read()), columns=columns, use_threads=False)
     yield from data.to_pylist()
 
 
