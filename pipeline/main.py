@@ -1,4 +1,5 @@
 """Command line: `newsbeam --feeds FEEDS --output OUT [Beam options]` or `python -m pipeline`."""
+import argparse
 import json
 import logging
 import platform
@@ -210,6 +211,8 @@ def _status_line(argv, opts):
 def run_command(argv):
     """`newsbeam [run] ...`: one run (or a loop with --every); exit 2 on bad options, 1 on a
     failed run."""
+    if "-h" in argv or "--help" in argv:
+        return print_run_help()
     argv = normalise_argv(list(argv))
     opts = PipelineOptions(argv).view_as(NewsbeamOptions)
     if opts.every:
@@ -230,14 +233,23 @@ def run_command(argv):
               flush=True)
 
 
+def print_run_help():
+    parser = argparse.ArgumentParser(
+        prog="newsbeam run", description="Poll the feeds, fetch and extract the articles, group "
+        "copies and stories, and publish Parquet under --output.",
+        epilog="Any Beam pipeline option may follow (--runner, --direct_num_workers, "
+        "--streaming, --project, ...); the runner defaults to FnApiRunner.")
+    NewsbeamOptions._add_argparse_args(parser)  # noqa: SLF001 - Beam's own hook
+    parser.print_help()
+
+
 USAGE = """\
 usage: newsbeam [run] --feeds FEEDS --output OUT [options]  poll, fetch, extract, publish
        newsbeam report --output OUT [--run RUN_ID]          (re)build a run's HTML report
        newsbeam stats --output OUT [--by date,source,...]   what the dataset holds
        newsbeam compact --output OUT [--tables ...]         merge small files, rows unchanged
 
-`newsbeam run` is the default command. Its options are listed in the README (Options);
-`newsbeam report|stats|compact --help` describe theirs.
+`newsbeam run` is the default command; `newsbeam COMMAND --help` lists a command's options.
 """
 
 

@@ -59,6 +59,8 @@ def test_commands_name_the_bad_flag():
     usage = run_newsbeam("--help")
     assert usage.returncode == 0 and all(c in usage.stdout for c in ("report", "stats",
                                                                       "compact"))
+    run_help = run_newsbeam("run", "--help")
+    assert run_help.returncode == 0 and "--feeds" in run_help.stdout and "--quiet" in run_help.stdout
 
 
 def test_compact_merges_files_and_keeps_every_row(copy):
