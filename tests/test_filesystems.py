@@ -23,3 +23,22 @@ def test_a_run_on_a_non_local_filesystem(demo_sites, tmp_path):
 
     again, _ = run_and_wait(argv)       # state is read back through the same filesystem
     assert again["counts"]["articles"] == 0 and again["counts"]["feeds_not_modified"] == 3
+
+    # report, stats and compact go through the same filesystem
+    from pipeline.compact import compact
+    from pipeline.report import write_report
+    from pipeline.stats import dataset_stats
+    output = "memfs://bucket/news"
+    assert write_report(output, again["run_id"]) in memfs.STORE
+    assert dataset_stats(output)["articles"] == 36
+
+    def feed_rows():         # each run wrote one file of feed states
+        paths = sorted(p for p in memfs.STORE if p.startswith(output + "/_state/feeds/"))
+        rows = [r for p in paths for r in pq.read_table(io.BytesIO(memfs.STORE[p])).to_pylist()]
+        return len(paths), sorted(rows, key=lambda r: (r["feed_url"], r["run_id"]))
+
+    files_before, rows_before = feed_rows()
+    done = compact(output, ("seen", "feeds"))
+    files_after, rows_after = feed_rows()
+    assert files_before == 2 and files_after == 1 and rows_after == rows_before
+    assert output + "/_runs/compactions/" + done["compaction_id"] + ".json" in memfs.STORE
