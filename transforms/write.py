@@ -44,10 +44,17 @@ def for_readers(data, schema, table):
     return data.replace_schema_metadata({**(schema.metadata or {}), **metadata})
 
 
+# Columns with few distinct values: dictionary-encoded (a few bits a row, and readers can filter
+# on the dictionary). Ids, URLs and text are near-unique: a dictionary would only be overhead.
+DICTIONARY_COLUMNS = {"feed_url", "source", "source_domain", "title_source", "language",
+                      "date_precision", "date_source", "run_id", "stage", "reason", "status"}
+
+
 def table_to_parquet_bytes(data):
     sink = pa.BufferOutputStream()
     pq.write_table(data, sink, compression="zstd", write_statistics=True,
-                   row_group_size=64 * 1024, use_dictionary=True)
+                   row_group_size=64 * 1024,
+                   use_dictionary=[c for c in data.column_names if c in DICTIONARY_COLUMNS])
     return sink.getvalue().to_pybytes()
 
 
