@@ -105,3 +105,18 @@ def test_count_summary_balances():
     assert summary["rejects"] == 2 and summary["feeds_failed"] == 1
     assert summary["accounting_balanced"]
     assert not summarise_counts({"entries": 1})["accounting_balanced"]
+
+
+def test_files_are_laid_out_for_readers(dataset):
+    """zstd, statistics, dictionaries on low-cardinality columns only, rows sorted."""
+    path = max((dataset / "articles").glob("*/*.parquet"), key=lambda p: p.stat().st_size)
+    meta = pq.ParquetFile(path).metadata
+    columns = {meta.row_group(0).column(i).path_in_schema: meta.row_group(0).column(i)
+               for i in range(meta.num_columns)}
+    assert all(c.compression == "ZSTD" and c.statistics.has_min_max for name, c in columns.items()
+               if name in ("source", "published_at", "word_count"))
+    assert "RLE_DICTIONARY" in columns["source"].encodings
+    assert "RLE_DICTIONARY" not in columns["text"].encodings
+    rows = pq.read_table(path, columns=["source", "published_at"]).to_pylist()
+    sources = [r["source"] or "" for r in rows]
+    assert len(rows) > 1 and sources == sorted(sources)
