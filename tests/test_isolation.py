@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from transforms.isolation import CallCrashed, CallTimeout, IsolatedCall
+from transforms.isolation import CallCrashed, CallTimeout, IsolatedCall, PipelinedCalls
 
 
 def hang(seconds):
@@ -50,3 +50,24 @@ def test_exceptions_come_back_as_themselves():
             call(divmod, 1, 0)
     finally:
         call.close()
+
+
+def test_pipelined_calls_come_back_in_order_and_survive_a_hang_and_a_crash():
+    calls = PipelinedCalls(timeout=1, depth=2)
+    try:
+        done = []
+        done += calls.submit("a", square, 2)
+        done += calls.submit("hang", hang, 30)
+        done += calls.submit("b", square, 3)       # queued behind the hang: resubmitted
+        done += calls.submit("crash", segfault)
+        done += calls.submit("c", square, 4)
+        done += calls.submit("error", divmod, 1, 0)
+        done += calls.drain()
+        assert [tag for tag, _, _ in done] == ["a", "hang", "b", "crash", "c", "error"]
+        outcome = {tag: (result, type(error).__name__ if error else None)
+                   for tag, result, error in done}
+        assert outcome == {"a": (4, None), "hang": (None, "CallTimeout"), "b": (9, None),
+                           "crash": (None, "CallCrashed"), "c": (16, None),
+                           "error": (None, "ZeroDivisionError")}
+    finally:
+        calls.close()

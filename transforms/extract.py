@@ -8,11 +8,12 @@ from datetime import datetime, timezone
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.utils.windowed_value import WindowedValue
 from trafilatura import bare_extraction
 from trafilatura.utils import load_html
 
 from schemas.records import Reject
-from transforms.isolation import CallCrashed, CallTimeout, IsolatedCall
+from transforms.isolation import CallCrashed, CallTimeout, PipelinedCalls
 
 REJECTS = "rejects"
 MIN_CHARS = 60  # below this, what trafilatura found is navigation ("Home"), not an article
@@ -195,46 +196,64 @@ def extract_page(html, url):
 
 
 class _ExtractFn(beam.DoFn):
+    """Extraction in the child process, a few pages queued ahead (PipelinedCalls), so the
+    worker's own work overlaps it; each result keeps its page's window and timestamp."""
+
     def __init__(self, timeout):
         self.timeout = timeout
         self.no_text = Metrics.counter("articles", "no_text")
         self.failed = Metrics.counter("articles", "extract_failed")
 
     def setup(self):
-        self.isolated = IsolatedCall(self.timeout) if self.timeout else None
+        self.calls = PipelinedCalls(self.timeout) if self.timeout else None
 
     def teardown(self):
-        if self.isolated:
-            self.isolated.close()
+        if self.calls:
+            self.calls.close()
 
-    def _reject(self, page, reason, detail):
+    def process(self, page, window=beam.DoFn.WindowParam, timestamp=beam.DoFn.TimestampParam):
+        if self.calls is None:
+            try:
+                extracted, error = extract_page(page.html, page.url), None
+            except Exception as exc:  # noqa: BLE001 - any extractor failure is one reject
+                extracted, error = None, exc
+            yield self._outcome(page, extracted, error)
+            return
+        for (done, done_window, done_timestamp), extracted, error in self.calls.submit(
+                (page, window, timestamp), extract_page, page.html, page.url):
+            yield self._windowed(self._outcome(done, extracted, error), done_window,
+                                 done_timestamp)
+
+    def finish_bundle(self):
+        if self.calls is None:
+            return
+        for (page, window, timestamp), extracted, error in self.calls.drain():
+            yield self._windowed(self._outcome(page, extracted, error), window, timestamp)
+
+    @staticmethod
+    def _windowed(output, window, timestamp):
+        if isinstance(output, beam.pvalue.TaggedOutput):
+            return beam.pvalue.TaggedOutput(output.tag,
+                                            WindowedValue(output.value, timestamp, [window]))
+        return WindowedValue(output, timestamp, [window])
+
+    def _reject(self, page, reason, detail, counter=None):
+        (counter or self.failed).inc()
         return beam.pvalue.TaggedOutput(REJECTS, Reject(
             "extract", reason, page.url, page.entry.feed_url, detail[:500], page.http_status,
             datetime.now(timezone.utc), page.entry.url_key))
 
-    def process(self, page):
-        try:
-            if self.isolated:
-                extracted = self.isolated(extract_page, page.html, page.url)
-            else:
-                extracted = extract_page(page.html, page.url)
-        except CallTimeout as exc:
-            self.failed.inc()
-            yield self._reject(page, "extract_timeout", str(exc))
-            return
-        except CallCrashed as exc:
-            self.failed.inc()
-            yield self._reject(page, "extract_crash", str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 - any extractor failure is one reject, not a crash
-            self.failed.inc()
-            yield self._reject(page, "extract_error", f"{type(exc).__name__}: {exc}")
-            return
+    def _outcome(self, page, extracted, error):
+        if isinstance(error, CallTimeout):
+            return self._reject(page, "extract_timeout", str(error))
+        if isinstance(error, CallCrashed):
+            return self._reject(page, "extract_crash", str(error))
+        if error is not None:
+            return self._reject(page, "extract_error", f"{type(error).__name__}: {error}")
         if extracted is None:
-            self.no_text.inc()
-            yield self._reject(page, "no_text", "no article text found on the page")
-            return
-        yield page.entry, page.url, page.fetched_at, extracted
+            return self._reject(page, "no_text", "no article text found on the page",
+                                self.no_text)
+        return page.entry, page.url, page.fetched_at, extracted
 
 
 class ExtractText(beam.PTransform):

@@ -7,6 +7,7 @@ per worker, kept warm (modules imported once); arguments and results are pickled
 import importlib
 import multiprocessing
 import signal
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -37,10 +38,14 @@ class IsolatedCall:
         self.timeout = timeout
         self._pool = None
 
-    def __call__(self, fn, *args):
+    def submit(self, fn, *args):
+        """Queue a call in the child (started on first use); returns its Future."""
         if self._pool is None:
             self._start(fn)
-        future = self._pool.submit(fn, *args)
+        return self._pool.submit(fn, *args)
+
+    def __call__(self, fn, *args):
+        future = self.submit(fn, *args)
         try:
             return future.result(self.timeout)
         except FutureTimeout:
@@ -73,3 +78,54 @@ class IsolatedCall:
             if process.is_alive():
                 process.kill()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class PipelinedCalls:
+    """Calls to one child, several queued at once, results handed back in submission order.
+
+    The caller submits the next call and goes on with other work (a worker's language
+    detection, metadata and Beam's own work) while the child computes: on two cores, one
+    worker then uses both. The child runs the queue in order, so the oldest unfinished call is
+    the one running: a hang or a crash is charged to it, and the calls queued behind it are
+    submitted again to a fresh child. Its deadline counts from when the caller starts waiting
+    for it, so a call gets at least `timeout` seconds.
+    """
+
+    def __init__(self, timeout, depth=4):
+        self.call = IsolatedCall(timeout)
+        self.depth = depth
+        self._queue = deque()        # [tag, fn, args, future]
+
+    def submit(self, tag, fn, *args):
+        """Queue a call; returns the outcomes now due: [(tag, result, error)] in order."""
+        self._queue.append([tag, fn, args, self.call.submit(fn, *args)])
+        done = []
+        while self._queue and (len(self._queue) > self.depth or self._queue[0][3].done()):
+            done.append(self._finish_oldest())
+        return done
+
+    def drain(self):
+        """Wait for every queued call: [(tag, result, error)] in order."""
+        return [self._finish_oldest() for _ in range(len(self._queue))]
+
+    def _finish_oldest(self):
+        tag, _, _, future = self._queue.popleft()
+        try:
+            return tag, future.result(self.call.timeout), None
+        except FutureTimeout:
+            error = CallTimeout(f"no result after {self.call.timeout:g}s")
+        except BrokenProcessPool:
+            error = CallCrashed("the extraction process died")
+        except Exception as exc:  # noqa: BLE001 - the function's own error, for the caller
+            return tag, None, exc
+        self._restart()
+        return tag, None, error
+
+    def _restart(self):
+        self.call.close()           # the calls queued behind go to a fresh child
+        for item in self._queue:
+            item[3] = self.call.submit(item[1], *item[2])
+
+    def close(self):
+        self._queue.clear()
+        self.call.close()
