@@ -16,7 +16,7 @@ from transforms.extract import ExtractText
 from transforms.feedlist import PollFeedList
 from transforms.feeds import ReadFeeds
 from transforms.fetch import FetchArticles
-from transforms.grouping import INDEX_DIR, GroupArticles
+from transforms.grouping import INDEX_DIR, GroupArticles, with_text_signature
 from transforms.language import DetectLanguage
 from transforms.normalise import NormaliseMetadata
 from transforms.progress import TapProgress
@@ -104,7 +104,8 @@ def build(p, cfg):
     with_language = (extracted.extracted
                      | "DetectLanguage" >> DetectLanguage(cfg.language_detector))
     normalised = with_language | "NormaliseMetadata" >> NormaliseMetadata(cfg.run_id)
-    unique = normalised.articles | "DropSeenArticles" >> drop_articles
+    fingerprinted = normalised.articles | "Fingerprint" >> beam.Map(with_text_signature)
+    unique = fingerprinted | "DropSeenArticles" >> drop_articles
 
     def windowed(pcoll, label):
         """Streaming: into fixed windows (each is written and published on its own)."""

@@ -178,9 +178,22 @@ def assign_groups(signatures, copy_edges, story_edges):
 
 
 def signature_of(article):
+    text = article.get(TEXT_SIGNATURE) or analyse(article["text"])
     return Signature(article["article_id"], article["source_domain"] or "",
                      article["published_at"] or article["fetched_at"], article["word_count"],
-                     analyse(article["text"]))
+                     text)
+
+
+TEXT_SIGNATURE = "_text_signature"
+
+
+def with_text_signature(article):
+    """The article with its text's signature attached (not written: `_` keys are internal).
+
+    Computed where the article is made, in the stage that overlaps extraction, rather than
+    after the shuffles before grouping, where nothing else runs beside it.
+    """
+    return {**article, TEXT_SIGNATURE: analyse(article["text"])}
 
 
 def index_row(sig, dup_id, story_id, run_id):
@@ -302,7 +315,8 @@ def _story_edge(joined, df, n_docs):
 
 def _attach(article, assignment):
     dup_id, story_id = assignment.get(article["article_id"], (article["article_id"],) * 2)
-    return {**article, "dup_id": dup_id, "story_id": story_id}
+    row = {k: v for k, v in article.items() if k != TEXT_SIGNATURE}   # used: not carried on
+    return {**row, "dup_id": dup_id, "story_id": story_id}
 
 
 def _assign(_, signatures, copy_edges, story_edges):
