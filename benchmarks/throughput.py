@@ -93,20 +93,48 @@ def bare_loop(htmls):
     return time.perf_counter() - started
 
 
-def newspaper_loop(htmls):
-    """Seconds for newspaper4k's Article.parse() over the pages, and how many it failed on
-    (without its nlp extra, it cannot parse Korean, for one)."""
+def _newspaper_parse(html):
+    """In the child: seconds newspaper4k's Article.parse() took on one page, and whether it
+    raised (without its nlp extra it cannot parse Korean, for one)."""
     from newspaper import Article
-    failed = 0
+    # fetch_images=False: by default parse() downloads images to pick the top one, which
+    # would time the network (and, offline, its timeouts), not the parser
+    article = Article("https://example.com/a", fetch_images=False)
+    article.download(input_html=html)
     started = time.perf_counter()
-    for html in htmls:
-        article = Article("https://example.com/a")
-        article.download(input_html=html)
-        try:
-            article.parse()
-        except Exception:  # noqa: BLE001 - counted, as a user of it would see it
-            failed += 1
-    return time.perf_counter() - started, failed
+    try:
+        article.parse()
+        ok = True
+    except Exception:  # noqa: BLE001 - counted, as a user of it would see it
+        ok = False
+    return time.perf_counter() - started, ok
+
+
+def _trafilatura_parse(html):
+    from trafilatura import bare_extraction
+    started = time.perf_counter()
+    bare_extraction(html, with_metadata=True)
+    return time.perf_counter() - started, True
+
+
+def isolated_loop(parse, htmls, timeout=20.0):
+    """Per-page parse times measured in a child process, each page with a deadline (one page
+    once hung newspaper4k for minutes). Returns (seconds, failed, timed_out)."""
+    from transforms.isolation import CallCrashed, CallTimeout, IsolatedCall
+    call = IsolatedCall(timeout)
+    seconds, failed, timed_out = 0.0, 0, 0
+    try:
+        for html in htmls:
+            try:
+                spent, ok = call(parse, html)
+            except (CallTimeout, CallCrashed):
+                seconds, timed_out = seconds + timeout, timed_out + 1
+                continue
+            seconds += spent
+            failed += not ok
+    finally:
+        call.close()
+    return seconds, failed, timed_out
 
 
 def measure(args, work, htmls):
@@ -131,11 +159,12 @@ def measure(args, work, htmls):
         print(f"  ratio 2 workers / 1 worker: {rates[2] / rates[1]:.2f} (target >= 1.7)")
     if args.newspaper:
         distinct = list(dict.fromkeys(htmls))
-        trafilatura_s = bare_loop(distinct)
-        newspaper_s, failed = newspaper_loop(distinct)
-        print(f"  {len(distinct)} pages: trafilatura {len(distinct) / trafilatura_s:.1f} "
-              f"pages/s, newspaper4k Article.parse() {len(distinct) / newspaper_s:.1f} "
-              f"pages/s ({failed} failed); newspaper4k / trafilatura speed "
+        trafilatura_s, _, _ = isolated_loop(_trafilatura_parse, distinct)
+        newspaper_s, failed, timed_out = isolated_loop(_newspaper_parse, distinct)
+        print(f"  {len(distinct)} pages, parse time per page in a child process: trafilatura "
+              f"{len(distinct) / trafilatura_s:.1f} pages/s, newspaper4k Article.parse() "
+              f"{len(distinct) / newspaper_s:.1f} pages/s ({failed} raised, {timed_out} over "
+              f"20 s, counted at 20 s); newspaper4k / trafilatura speed "
               f"{trafilatura_s / newspaper_s:.2f}")
 
 
