@@ -407,8 +407,10 @@ class GroupArticles(beam.PTransform):
             | "Assign" >> beam.FlatMap(_assign, signatures=beam.pvalue.AsList(light),
                                        copy_edges=beam.pvalue.AsList(copy_edges),
                                        story_edges=beam.pvalue.AsList(story_edges)))
-        grouped = articles | "Attach" >> beam.Map(_attach,
-                                                  assignment=beam.pvalue.AsDict(assignment))
+        # The rows wait for the assignment without their signatures (half their size again).
+        rows = articles | "WithoutSignature" >> beam.Map(
+            lambda a: {k: v for k, v in a.items() if k != TEXT_SIGNATURE})
+        grouped = rows | "Attach" >> beam.Map(_attach, assignment=beam.pvalue.AsDict(assignment))
         run_id = self.run_id
         index = (new | "KeyNew" >> beam.Map(lambda s: (s.article_id, s))
                  | "WithIds" >> beam.Map(
