@@ -105,7 +105,7 @@ def feed_health(manifests, feeds):
         flags = []
         if failing:
             flags.append(f"failing for {failing} run{'s' * (failing > 1)}")
-        if status == "not_modified":
+        if status in ("not_modified", "unchanged"):     # a 304, or the same body again
             flags.append("not modified")
         if days >= 1:
             flags.append(f"no new entries for {days} day{'s' * (days > 1)}"

@@ -120,6 +120,7 @@ def test_report_data_for_the_second_run(dataset):
     # the first run polled one outlet; in the second its feed was unchanged (304 or same body)
     statuses = sorted(h["status"] for h in data["feed_health"])
     assert statuses in (["not_modified", "ok", "ok"], ["ok", "ok", "unchanged"])
+    assert sum("not modified" in h["flags"] for h in data["feed_health"]) == 1
     assert data["stories"] and data["stories"][0]["size"] >= 2
     assert "Blinken" in " ".join(s["headline"] for s in data["stories"])
 
