@@ -49,3 +49,11 @@ def test_jsonld_persons_win_and_organisation_only_means_no_person():
     dc = {"jsonld": [], "meta": [("dc.creator", "You, Xiaoying"), ("dc.creator", "Basu, Mohana")]}
     assert choose_bylines(dc, None, [], [])[0] == ["Xiaoying You", "Mohana Basu"]
     assert choose_bylines({}, None, ["By Feed Author"], []) == (["Feed Author"], [], "feed")
+
+
+def test_a_publisher_named_in_meta_is_not_an_author_in_the_page_byline():
+    # Deutsche Welle (de__DW_2023_04_28 in metadata-dev): meta author names the publisher with
+    # its web address; trafilatura's byline gives the same name without it
+    people = {"jsonld": [], "meta": [("author", "Deutsche Welle (www.dw.com)")]}
+    assert choose_bylines(people, "Deutsche Welle", [], ["DW.COM"]) == ([], [], "none")
+    assert choose_bylines(people, "Roman Goncharenko", [], ["DW.COM"])[0] == ["Roman Goncharenko"]

@@ -37,6 +37,17 @@ def _key(text):
     return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
 
 
+def publisher_named(raw):
+    """The publisher a byline value names when it is led by a web address ("hessenschau.de,
+    Frankfurt", "Deutsche Welle (www.dw.com)"), else None: such a name must not pass as a
+    person in this value or in any other of the page."""
+    text = _EMAIL.sub(" ", unicodedata.normalize("NFC", str(raw or "")))
+    parts = [p for p in _SPLIT.split(text) if p.strip()]
+    if parts and _DOMAIN.search(parts[0]):
+        return _DOMAIN_TOKEN.sub(" ", parts[0]).strip()
+    return None
+
+
 def clean_bylines(raw_names, publishers=()):
     """(authors, agencies) from raw byline strings.
 
@@ -51,12 +62,10 @@ def clean_bylines(raw_names, publishers=()):
             continue
         text = _EMAIL.sub(" ", unicodedata.normalize("NFC", str(raw)))
         parts = [p for p in _SPLIT.split(text) if p.strip()]
-        if parts and _DOMAIN.search(parts[0]):
-            # "hessenschau.de, Frankfurt", "Deutsche Welle (www.dw.com)": led by a web address,
-            # the value names the publisher, whose name must not pass as a person elsewhere
-            name = _key(_DOMAIN_TOKEN.sub(" ", parts[0]))
-            if len(name) >= 4:
-                publisher_keys.add(name)
+        publisher = publisher_named(raw)
+        if publisher is not None:
+            if len(_key(publisher)) >= 4:
+                publisher_keys.add(_key(publisher))
             continue
         for part in parts:
             if _DOMAIN.search(part):
@@ -112,6 +121,10 @@ def choose_bylines(people, byline, feed_authors, publishers):
         ("page", [byline] if byline else []),
         ("feed", feed_authors or []),
     ]
+    # a publisher named in one place ("Deutsche Welle (www.dw.com)" in meta) is the publisher
+    # in the others too (trafilatura's byline "Deutsche Welle")
+    named = [publisher_named(n) for _, names in candidates for n in names]
+    publishers = list(publishers) + [p for p in named if p]
     for source, names in candidates:
         authors, agencies = clean_bylines(names, publishers)
         if authors or agencies:
