@@ -38,11 +38,19 @@ def table_files(output, table, partitions=None):
             for partition, metas in sorted(files.items())}
 
 
+class UnreadableFile(OSError):
+    """A dataset file that is not readable Parquet; the message names it."""
+
+
 def read_file(path, columns=None):
     # One thread: files are small, and Arrow's reader pool torn down at interpreter exit can
     # abort the process (apache/arrow#34314), which a CLI must not risk after its work is done.
     with FileSystems.open(path) as fh:
-        return pq.read_table(io.BytesIO(fh.read()), columns=columns, use_threads=False)
+        body = fh.read()
+    try:
+        return pq.read_table(io.BytesIO(body), columns=columns, use_threads=False)
+    except pa.ArrowException as exc:
+        raise UnreadableFile(f"cannot read {path} as Parquet: {exc}") from exc
 
 
 def read_table(paths, columns=None, partition_column=None):

@@ -221,12 +221,18 @@ def run_command(argv):
     try:
         with _status_line(argv, opts) as status:
             manifest, cfg = run_and_wait(argv, status.address if status else "")
-        report = None if opts.no_report else write_report(cfg.output, cfg.run_id)
     except OptionsError as exc:
         print(f"newsbeam: {exc}", file=sys.stderr)
         sys.exit(2)
     except (RunFailed, PublishError, OSError) as exc:
         print(f"newsbeam: {exc}", file=sys.stderr)
+        sys.exit(1)
+    try:
+        report = None if opts.no_report else write_report(cfg.output, cfg.run_id)
+    except OSError as exc:       # PublishError and unreadable files included
+        print(f"newsbeam: run {cfg.run_id} was published, but its report could not be written "
+              f"(`newsbeam report --output {cfg.output} --run {cfg.run_id}` retries): {exc}",
+              file=sys.stderr)
         sys.exit(1)
     if not opts.quiet:
         print(format_summary(manifest, cfg.output, time.monotonic() - started, report),

@@ -39,11 +39,8 @@ def manifest_paths(output, pattern="*.json"):
     return sorted(m.path for m in found)
 
 
-def read_manifest(output, run_id):
-    """The run's manifest; for a streaming run, one adding up the manifests of its windows."""
-    manifests = [_load(p) for p in manifest_paths(output, f"{run_id}*.json")]
-    if not manifests:
-        raise RunNotFound(f"run {run_id} wrote no manifest under {output}/{RUNS}")
+def _combine(manifests):
+    """One manifest for a run: itself, or a streaming run's windows added up."""
     if len(manifests) == 1:
         return manifests[0]
     counts = {}
@@ -54,15 +51,26 @@ def read_manifest(output, run_id):
             "finished_at": manifests[-1].get("finished_at")}
 
 
-def run_ids(output):
-    """Ids of the runs with a manifest, oldest first (a streaming run's windows count once)."""
-    ids = []
+def read_manifest(output, run_id):
+    """The run's manifest; for a streaming run, one adding up the manifests of its windows."""
+    paths = manifest_paths(output, f"{run_id}*.json")
+    if not paths:
+        raise RunNotFound(f"run {run_id} wrote no manifest under {output}/{RUNS}")
+    return _combine([_load(p) for p in paths])
+
+
+def _runs(output):
+    """{run_id: its manifest paths}, oldest run first (a streaming run has one per window)."""
+    runs = {}
     for path in manifest_paths(output):
         name = path.rsplit("/", 1)[-1][:-len(".json")]
-        run_id = name.split("-w", 1)[0]
-        if not ids or ids[-1] != run_id:
-            ids.append(run_id)
-    return ids
+        runs.setdefault(name.split("-w", 1)[0], []).append(path)
+    return runs
+
+
+def run_ids(output):
+    """Ids of the runs with a manifest, oldest first."""
+    return list(_runs(output))
 
 
 def latest_run_id(output):
@@ -73,5 +81,7 @@ def latest_run_id(output):
 
 
 def history(output, last=500):
-    """Manifests of the last `last` runs, oldest first (feed health looks back over them)."""
-    return [read_manifest(output, run_id) for run_id in run_ids(output)[-last:]]
+    """Manifests of the last `last` runs, oldest first (feed health looks back over them);
+    one listing of `_runs/`, not one per run."""
+    runs = list(_runs(output).values())[-last:]
+    return [_combine([_load(p) for p in paths]) for paths in runs]

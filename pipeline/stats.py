@@ -13,11 +13,10 @@ BY = ("date", "source", "language")
 SMALL_FILES = 8     # files per partition past which `compact` is suggested
 
 
-def file_summary(output):
-    """{table: {"files", "partitions", "bytes"}} for every table."""
+def file_summary(listing):
+    """{table: {"files", "partitions", "bytes"}} from {table: table_files(...)}."""
     out = {}
-    for table in TABLE_DIRS:
-        groups = table_files(output, table)
+    for table, groups in listing.items():
         metas = [m for group in groups.values() for m in group]
         out[table] = {"files": len(metas), "partitions": len(groups),
                       "bytes": sum(m.size_in_bytes for m in metas)}
@@ -26,12 +25,15 @@ def file_summary(output):
 
 def dataset_stats(output, by=BY):
     """Counts of articles (rows, distinct texts, stories) overall and per `by` column."""
-    paths = [m.path for group in table_files(output, "articles").values() for m in group]
-    data = read_table(paths, ["article_id", "dup_id", "story_id", "source", "language"],
-                      partition_column="date")
-    rejects = read_table([m.path for group in table_files(output, "rejects").values()
-                          for m in group], ["reason"])
-    stats = {"files": file_summary(output), "runs": len(run_ids(output)),
+    listing = {table: table_files(output, table) for table in TABLE_DIRS}   # listed once
+
+    def paths(table):
+        return [m.path for group in listing[table].values() for m in group]
+
+    data = read_table(paths("articles"), ["article_id", "dup_id", "story_id", "source",
+                                          "language"], partition_column="date")
+    rejects = read_table(paths("rejects"), ["reason"])
+    stats = {"files": file_summary(listing), "runs": len(run_ids(output)),
              "rejects": rejects.num_rows if rejects is not None else 0,
              "rejects_by_reason": dict(Counter(rejects["reason"].to_pylist()).most_common())
              if rejects is not None else {}}

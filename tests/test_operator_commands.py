@@ -149,3 +149,13 @@ def test_status_line_on_a_terminal_only(dataset, demo_sites, tmp_path):
     quiet = run_newsbeam(*command[3:], "--output", str(tmp_path / "c"), "--quiet")
     assert quiet.returncode == 0 and quiet.stdout == ""
     assert list((tmp_path / "c" / "_runs").glob("*.html"))
+
+
+def test_an_unreadable_file_is_named_not_a_traceback(copy):
+    partition = next((copy / "rejects").iterdir())
+    (partition / "part-broken-00000.parquet").write_bytes(b"not parquet at all")
+    for command in ("stats", "compact"):
+        result = run_newsbeam(command, "--output", str(copy))
+        assert result.returncode == 1, result.stderr
+        assert "part-broken-00000.parquet" in result.stderr
+        assert "Traceback" not in result.stderr
