@@ -29,6 +29,12 @@ from transforms.bylines import choose_bylines, clean_bylines, first_last
     (["Sophie Foster", "Sophie-Foster"], [], ["Sophie Foster"], []),  # a slug of the same name
     (["Condé Nast", "Philipp Wehsack"], ["Condé Nast"], ["Philipp Wehsack"], []),
     (["Nikkei Inc."], [], [], []),
+    (["Capital Von Jemima Kelly"], [], ["Jemima Kelly"], []),         # Stern: a section label
+    (["Ursula Von Der Leyen"], [], ["Ursula Von Der Leyen"], []),     # a name particle
+    (["Alexander Von Humboldt"], [], ["Alexander Von Humboldt"], []),
+    (["Hessenschau De; Frankfurt; Germany"], ["hessenschau.de"], [], []),  # publisher + place
+    (["Le Figaro et AFP"], ["Le Figaro"], [], ["AFP"]),
+    (["DURBAN LOCAL", "author"], ["Durban Local"], [], []),
 ])
 def test_clean_bylines(raw, publishers, authors, agencies):
     assert clean_bylines(raw, publishers) == (authors, agencies)
@@ -39,16 +45,38 @@ def test_dublin_core_names_are_last_first():
     assert first_last("Rachel Brazil") == "Rachel Brazil"
 
 
-def test_jsonld_persons_win_and_organisation_only_means_no_person():
+def test_jsonld_persons_win_and_an_organisation_there_does_not_hide_the_page_byline():
     people = {"jsonld": [("Person", "Miguel A. Herguedas")], "meta": [("author", "M. H.")]}
     assert choose_bylines(people, "Miguel A Herguedas", [], []) == (
         ["Miguel A. Herguedas"], [], "jsonld")
+    # hessenschau: the newsroom everywhere, its byline a copy of the meta tag with a place
     org_only = {"jsonld": [("NewsMediaOrganization", "Redaktion hessenschau.de")],
                 "meta": [("author", "hessenschau.de, Frankfurt, Germany")]}
-    assert choose_bylines(org_only, "Hessenschau De", [], []) == ([], [], "jsonld")
+    assert choose_bylines(org_only, "Hessenschau De; Frankfurt; Germany", [],
+                          ["hessenschau.de"]) == ([], [], "none")
+    # Mainichi: the paper in JSON-LD, the reporter in its cXense tag and in the page
+    mainichi = {"jsonld": [("Organization", "毎日新聞")],
+                "meta": [("article:author", "https://www.facebook.com/mainichishimbun/"),
+                         ("cxenseparse:author", "松岡大地")]}
+    assert choose_bylines(mainichi, "松岡大地", [], ["毎日新聞"]) == (["松岡大地"], [], "meta")
     dc = {"jsonld": [], "meta": [("dc.creator", "You, Xiaoying"), ("dc.creator", "Basu, Mohana")]}
     assert choose_bylines(dc, None, [], [])[0] == ["Xiaoying You", "Mohana Basu"]
     assert choose_bylines({}, None, ["By Feed Author"], []) == (["Feed Author"], [], "feed")
+
+
+def test_author_links_are_the_last_resort_and_complete_a_short_list():
+    # LTO: nothing declared; "von <a href="/autoren/name/max-kolter">Dr. Max Kolter</a>"
+    lto = {"jsonld": [], "meta": [("author", "LTO")], "links": ["Dr. Max Kolter"]}
+    assert choose_bylines(lto, None, [], ["Legal Tribune Online", "LTO"]) == (
+        ["Dr. Max Kolter"], [], "links")
+    # Dagbladet: JSON-LD names one of the two reporters in the page's byline block
+    dagbladet = {"jsonld": [("Person", "Marlene Lundberg Holm")],
+                 "links": ["Ingrid Treborg", "Marlene Lundberg Holm"]}
+    assert choose_bylines(dagbladet, None, [], [])[0] == ["Ingrid Treborg",
+                                                          "Marlene Lundberg Holm"]
+    # a byline block that does not contain the declared author changes nothing
+    other = {"jsonld": [("Person", "Carla Siepmann")], "links": ["Stefan Kaufmann"]}
+    assert choose_bylines(other, None, [], [])[0] == ["Carla Siepmann"]
 
 
 def test_a_publisher_named_in_meta_is_not_an_author_in_the_page_byline():

@@ -49,3 +49,34 @@ def test_language_is_detected_and_deterministic():
 
 def test_language_falls_back_to_the_hint_on_short_text():
     assert detect_language("OK 123", hint="fr") == ("fr", None)
+
+
+def test_author_links_read_the_byline_block_not_the_teasers():
+    from trafilatura.utils import load_html
+
+    from transforms.extract import author_links
+    # Dagbladet's byline block (two rel=author links), then El País-style teasers
+    page = load_html("""<html><body><div class="bylines">
+      <div class="byline"><div class="content"><address class="name">
+        <a rel="author" href="mailto:i@db.no"><span>Ingrid</span> <span>Treborg</span></a>
+      </address></div></div>
+      <div class="byline"><div class="content"><address class="name">
+        <a rel="author" href="mailto:m@db.no">Marlene Lundberg Holm</a>
+      </address></div></div></div>
+      <p>Text of the article, long enough.</p>
+      <div class="related"><a href="/2024/other-story.html">Another story</a>
+        <a href="https://elpais.com/autor/inigo-dominguez/">Íñigo Domínguez</a></div>
+      </body></html>""")
+    assert author_links(page) == ["Ingrid Treborg", "Marlene Lundberg Holm"]
+    assert author_links(load_html("<html><body><p>No links at all here.</p></body></html>")) \
+        == []
+
+
+def test_jsonld_headline_is_unescaped():
+    from trafilatura.utils import load_html
+
+    from transforms.extract import page_metadata
+    page = load_html("""<html><head><script type="application/ld+json">
+      {"@type": "NewsArticle", "headline": "T&#039;rkiye: &quot;son durum&quot;"}
+      </script></head><body><p>x</p></body></html>""")
+    assert page_metadata(page)["titles"]["jsonld"] == 'T\'rkiye: "son durum"'

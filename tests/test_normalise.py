@@ -89,6 +89,25 @@ def test_title_precedence():
     assert choose_title({}, []) == (None, "none")
 
 
+def test_title_decorations_and_kickers_the_sources_do_not_share():
+    # Dainik Bhaskar: og:title carries a section label the JSON-LD headline does not
+    bhaskar = "समस्तीपुर पुलिस ने 2 बदमाशों को पकड़ा: दो दिनों के अंदर चोरी कांड का किया खुलासा"
+    assert choose_title({"og": bhaskar + " - Samastipur News", "jsonld": bhaskar},
+                        ["Dainik Bhaskar"]) == (bhaskar, "jsonld")
+    # SRF: og and <h1> put different kickers over the same quote
+    quote = "«Die israelische Zurückhaltung hat viel mit den USA zu tun»"
+    assert choose_title({"og": "Iranischer Angriff auf Israel: " + quote,
+                         "h1": "Eskalation im Nahen Osten - " + quote}, ["SRF"]) == (quote, "og")
+    # Daily Star: the <h1> reworded the first part; that is no kicker
+    star = "'I sell Disney World holidays - booking the right day could save you thousands'"
+    assert choose_title({"og": star, "h1": star.replace("Disney", "Walt Disney")},
+                        ["Daily Star"]) == (star, "og")
+    # Tages-Anzeiger: JSON-LD adds a kicker og does not have; og stays
+    assert choose_title({"og": "Chiesa ruft zum Widerstand auf",
+                         "jsonld": "SVP-Sonderparteitag: Chiesa ruft zum Widerstand auf"},
+                        []) == ("Chiesa ruft zum Widerstand auf", "og")
+
+
 def test_language_declared_codes_and_unsupported_languages():
     assert declared_code("de-DE") == "de" and declared_code("en_US") == "en"
     assert declared_code("nb") == "no" and declared_code("x") is None

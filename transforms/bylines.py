@@ -13,6 +13,10 @@ AGENCIES = {name.casefold(): name for name in (
 
 _PREFIX = re.compile(r"^\s*(by|von|par|por|przez|autor|autorin|author|text|texte|reporting by|"
                      r"written by)\s*:?\s+", re.I)
+# A label before the prefix ("Capital Von Jemima Kelly": a section name, title-cased by the
+# extractor); at least two words must follow, none of them a name particle ("Von Der Leyen").
+_LABELLED_PREFIX = re.compile(r"^.{1,40}?\s(?:by|von|par|por|przez)\s+"
+                              r"(?!(?:der|dem|den|und|zu)\b)(?=\S+\s+\S)", re.I)
 # Also surname particles (Di Maio, Af Klint): stripped only when a full name remains.
 _AMBIGUOUS_PREFIX = re.compile(r"^\s*(di|door|av|af|od)\s+(?=\S+\s+\S)", re.I)
 _SPLIT = re.compile(r"\s*(?:[,;|/]|\s(?:and|und|et|y|og|och|e|&)\s)\s*", re.I)
@@ -27,7 +31,7 @@ _ROLE = re.compile(r"\s*[,(-]?\s*\b(staff writer|staff reporter|reporter|corresp
                    r"redakteurin|photographer|fotograf)\b\)?\s*$", re.I)
 _GENERIC = re.compile(r"^(staff|editor|editors|newsroom|admin|redaktion|rédaction|redacción|"
                       r"editorial|web desk|news desk|desk|reporter|correspondent|contributor|"
-                      r"guest|journalist|anonymous|unknown|none)$|redaktion|newsroom|\bstaff\b",
+                      r"guest|journalist|author|authors|anonymous|unknown|none)$|redaktion|newsroom|\bstaff\b",
                       re.I)
 _CORPORATE = re.compile(r"\b(inc|gmbh|ltd|llc|ag|plc|s\.a|media group|verlag|nachrichten|"
                         r"news|online|zeitung|digital)\.?$", re.I)
@@ -67,13 +71,18 @@ def clean_bylines(raw_names, publishers=()):
             if len(_key(publisher)) >= 4:
                 publisher_keys.add(_key(publisher))
             continue
+        # "hessenschau.de; Frankfurt; Germany": the publisher with its place; only an agency
+        # named beside it ("Le Figaro et AFP") is still a credit
+        lead = re.split(r"[,;]", text, maxsplit=1)
+        led_by_publisher = len(lead) > 1 and _key(_PREFIX.sub("", lead[0])) in publisher_keys
         for part in parts:
             if _DOMAIN.search(part):
                 continue
             part = re.sub(r"\s+", " ", _HANDLE.sub(" ", part)).strip(" .,:-–—\t*()")
             if _GENERIC.search(part):
                 continue
-            part = _ROLE.sub("", _AMBIGUOUS_PREFIX.sub("", _PREFIX.sub("", part)))
+            part = _PREFIX.sub("", part)
+            part = _ROLE.sub("", _AMBIGUOUS_PREFIX.sub("", _LABELLED_PREFIX.sub("", part)))
             part = part.strip(" .,:-–—\t*()")
             key = _key(part)
             if not key or key in seen or len(part) > 60 or not any(c.isalpha() for c in part):
@@ -84,7 +93,7 @@ def clean_bylines(raw_names, publishers=()):
                 continue                                  # AP on apnews.com is the publisher
             if agency.casefold() in AGENCIES:
                 agencies.append(agency)
-            elif (_CORPORATE.search(part)
+            elif (led_by_publisher or _CORPORATE.search(part)
                   or (part.islower() and " " not in part)      # a handle or a slug
                   or any(k in key or (len(key) >= 5 and key in k)
                          for k in publisher_keys if len(k) >= 4)):
@@ -107,26 +116,38 @@ def choose_bylines(people, byline, feed_authors, publishers):
 
     people: {"jsonld": [(type, name)], "meta": [(key, value)]} from the page; byline: what
     trafilatura found in the page text; feed_authors: the feed entry's names. When JSON-LD
-    names only organisations as authors, the page has said there is no person to credit.
+    credits only an organisation, the meta tags say the same (or name no one), so they and a
+    byline copied from them are set aside; a person who signs the text itself still counts
+    (n-tv, Mainichi credit the newsroom in JSON-LD and the reporter on the page).
     """
     declared = people.get("jsonld", [])
     persons = [n for t, n in declared if "organization" not in t.lower()
                or n.strip().casefold() in AGENCIES]
-    if declared and not persons:
-        return [], [], "jsonld"
-    candidates = [
-        ("jsonld", persons),
-        ("meta", [first_last(v) if k in ("dc.creator", "dcterms.creator", "citation_author")
-                  else v for k, v in people.get("meta", [])]),
-        ("page", [byline] if byline else []),
-        ("feed", feed_authors or []),
-    ]
+    meta = [first_last(v) if k in ("dc.creator", "dcterms.creator", "citation_author") else v
+            for k, v in people.get("meta", [])]
     # a publisher named in one place ("Deutsche Welle (www.dw.com)" in meta) is the publisher
     # in the others too (trafilatura's byline "Deutsche Welle")
-    named = [publisher_named(n) for _, names in candidates for n in names]
+    named = [publisher_named(n) for n in [*meta, *declared_names(declared), byline,
+                                          *(feed_authors or [])] if n]
     publishers = list(publishers) + [p for p in named if p]
+    candidates = [
+        ("jsonld", persons),
+        ("meta", meta),
+        ("page", [byline] if byline else []),
+        ("feed", feed_authors or []),
+        ("links", people.get("links", [])),
+    ]
     for source, names in candidates:
         authors, agencies = clean_bylines(names, publishers)
         if authors or agencies:
+            # structured data sometimes names only the first of the byline block's authors
+            linked, _ = clean_bylines(people.get("links", []), publishers)
+            keys = {_key(a) for a in authors}
+            if keys < {_key(a) for a in linked}:
+                return linked, agencies, source
             return authors, agencies, source
     return [], [], "none"
+
+
+def declared_names(declared):
+    return [n for _, n in declared]

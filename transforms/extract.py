@@ -4,6 +4,7 @@ trafilatura keeps only the day of a date; JSON-LD and meta tags usually carry ti
 so they are read here from the same parsed tree before trafilatura consumes it.
 """
 import json
+from html import unescape as html_unescape
 from datetime import datetime, timezone
 
 import apache_beam as beam
@@ -91,7 +92,7 @@ def _text(nodes):
 
 
 _AUTHOR_KEYS = ("author", "article:author", "byl", "parsely-author", "sailthru.author",
-                "dc.creator", "dcterms.creator", "citation_author")
+                "dc.creator", "dcterms.creator", "citation_author", "cxenseparse:author")
 
 
 def _meta_authors(tree):
@@ -102,6 +103,27 @@ def _meta_authors(tree):
         if key in _AUTHOR_KEYS and node.get("content", "").strip():
             found.append((key, node.get("content")))
     return found
+
+
+# Links to an author's page: rel=author, or a path naming authors in the site's language.
+_AUTHOR_LINKS = ('//a[@rel="author" or ' + " or ".join(
+    f'contains(@href, "/{segment}/")' for segment in (
+        "author", "authors", "autor", "autoren", "auteur", "auteurs", "autores", "journalist",
+        "signataires")) + ']')
+
+
+def author_links(tree):
+    """Texts of the first author link and the author links right after it (no other link
+    between): the byline block. Later ones are usually other articles' teasers."""
+    authors = set(tree.xpath(_AUTHOR_LINKS))
+    block = []
+    for a in tree.iter("a"):
+        text = " ".join(a.text_content().split())
+        if a in authors and text:
+            block.append(text)
+        elif block:
+            break
+    return block[:6]
 
 
 def structured_dates(tree, meta=None, article=None):
@@ -129,7 +151,8 @@ def page_metadata(tree):
     return {
         "titles": {
             "og": meta.get("og:title"),
-            "jsonld": article.get("headline") if article and isinstance(
+            # JSON-LD strings are sometimes HTML-escaped once more ("&quot;", "&#039;")
+            "jsonld": html_unescape(article["headline"]) if article and isinstance(
                 article.get("headline"), str) else None,
             "twitter": meta.get("twitter:title"),
             "h1": _text(tree.xpath("//h1")),
@@ -141,6 +164,7 @@ def page_metadata(tree):
         "people": {
             "jsonld": _people(article.get("author")) if article else [],
             "meta": _meta_authors(tree),
+            "links": author_links(tree),
         },
         "dates": structured_dates(tree, meta, article),
         "declared_language": [v for v in (tree.get("lang"), meta.get("og:locale"),

@@ -45,19 +45,55 @@ def strip_site_name(title, site_names):
             break
     if len(parts) > 1 and _is_site(parts[0], site_keys):
         parts, seps = parts[1:], seps[1:]
+    return _join(parts, seps)
+
+
+def _join(parts, seps):
     out = parts[0]
     for sep, part in zip(seps, parts[1:]):
         out += sep + part
     return out
 
 
+def _decorated(title, plain):
+    """Whether `title` is `plain` with a label after it ("Headline - Samastipur News")."""
+    parts, seps = _SEPARATOR.split(title), _SEPARATOR.findall(title)
+    return bool(plain) and len(parts) > 1 and \
+        _key(plain) == _key(_join(parts[:-1], seps[:-1]))
+
+
+_KICKER = re.compile(r"\s*:\s+|\s+[-–—|]\s+")
+
+
+def _shared_headline(one, other):
+    """The headline two sources share under different kickers ("Iranischer Angriff auf Israel:
+    «X»" and "Eskalation im Nahen Osten - «X»" share «X»), or None. A kicker is shorter than
+    the headline it leads, and two kickers share no word (else one headline was reworded)."""
+    a, b = _KICKER.split(one or "", 1), _KICKER.split(other or "", 1)
+    if len(a) == 2 and len(b) == 2 and _key(a[1]) == _key(b[1]) and \
+            max(len(a[0]), len(b[0])) < len(a[1]) and \
+            not {_key(w) for w in a[0].split()} & {_key(w) for w in b[0].split()}:
+        return a[1]
+    return None
+
+
 def choose_title(candidates, site_names):
-    """(title, source) from {source: raw title}: the first usable one by PREFERENCE."""
+    """(title, source) from {source: raw title}: the first usable one by PREFERENCE, except
+    that a decoration the structured headline lacks, or a kicker the <h1> does not share,
+    is left out."""
+    clean = {}
     for source in PREFERENCE:
         text = re.sub(r"\s+", " ", candidates.get(source) or "").strip()
         if text and len(text) <= 400:
-            return strip_site_name(text, site_names).strip() or text, source
-    return None, "none"
+            clean[source] = strip_site_name(text, site_names).strip() or text
+    if not clean:
+        return None, "none"
+    source = next(iter(clean))
+    title = clean[source]
+    if source == "og" and _decorated(title, clean.get("jsonld")):
+        return clean["jsonld"], "jsonld"
+    shared = _shared_headline(title, clean.get("h1")) if source != "h1" else None
+    return (shared, source) if shared else (title, source)
 
 
 def display_name(name):
