@@ -71,3 +71,37 @@ def test_pipelined_calls_come_back_in_order_and_survive_a_hang_and_a_crash():
                            "error": (None, "ZeroDivisionError")}
     finally:
         calls.close()
+
+
+def test_a_big_bundle_releases_the_extraction_child_and_the_next_restarts_it(monkeypatch):
+    from datetime import datetime, timezone
+
+    from schemas.records import FeedEntry
+    from transforms import extract
+    from transforms.fetch import FetchedPage
+    monkeypatch.setattr(extract, "RELEASE_AFTER", 2)
+    page = FetchedPage(FeedEntry(feed_url="f", link="https://x.example/a", url_key="k"),
+                       "https://x.example/a", "<html><body><p>" + "Some words. " * 80
+                       + "</p></body></html>", datetime.now(timezone.utc), 200)
+    fn = extract._ExtractFn(timeout=30)
+    fn.setup()
+    try:
+        for pages in (3, 1):
+            fn.start_bundle()
+            out = [o for _ in range(pages) for o in fn.process(page, None, 0)]
+            out += list(fn.finish_bundle())
+            assert len(out) == pages
+            # 3 pages >= RELEASE_AFTER: the child is gone; 1 page: it stays for the next bundle
+            assert (fn.calls.call._pool is None) == (pages >= 2)
+    finally:
+        fn.teardown()
+
+
+def test_allocator_settings_are_exported_to_child_processes(monkeypatch):
+    from transforms.memory import ARENAS, MMAP_THRESHOLD, limit_fragmentation
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    limit_fragmentation()
+    import os
+    assert os.environ["MALLOC_ARENA_MAX"] == str(ARENAS)
+    assert os.environ["MALLOC_MMAP_THRESHOLD_"] == str(MMAP_THRESHOLD)

@@ -29,6 +29,20 @@ def test_rows_follow_the_pinned_schema_and_carry_its_version():
     assert parsed.column("reason").to_pylist() == ["http_404", "timeout"]
 
 
+def test_the_sink_holds_rows_as_record_batches_and_writes_them_all(monkeypatch):
+    from transforms.write import ParquetSink
+    monkeypatch.setattr(ParquetSink, "BATCH_ROWS", 2)
+    sink, out = ParquetSink(REJECT_SCHEMA, "rejects"), io.BytesIO()
+    sink.open(out)
+    for i in (4, 1, 3, 0, 2):
+        sink.write(reject(url=f"http://x/{i}"))
+    assert len(sink._batches) == 2 and len(sink._rows) == 1
+    sink.flush()
+    parsed = pq.read_table(io.BytesIO(out.getvalue()))
+    assert sorted(parsed.column("url").to_pylist()) == [f"http://x/{i}" for i in range(5)]
+    assert "url_key" not in parsed.column_names
+
+
 def test_empty_tables_are_valid():
     assert rows_to_table([], ARTICLE_SCHEMA, "articles").num_rows == 0
 

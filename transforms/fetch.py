@@ -9,6 +9,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from schemas.records import FeedEntry, Reject
 from transforms.http import FetchError, Fetcher, decode_html, looks_binary
+from transforms.memory import limit_fragmentation
 
 REJECTS = "rejects"
 
@@ -55,6 +56,7 @@ class _FetchFn(beam.DoFn):
         self.failed = Metrics.counter("articles", "pages_failed")
 
     def setup(self):
+        limit_fragmentation()
         self.fetcher = Fetcher(self.policy)
         self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="fetch")
 
