@@ -46,6 +46,6 @@ setup(
                              "wheel"],   # test_packaging builds without network
                     "gcp": ["apache-beam[gcp]>=2.77,<3"],
                     "aws": ["apache-beam[aws]>=2.77,<3"]},
-    entry_points={"console_scripts": ["newsbeam=pipeline.main:main",
-                                      "newsbeam-demo=pipeline.demo:main"]},
+    entry_points={"console_scripts": ["newsbeam=pipeline.main:cli",
+                                      "newsbeam-demo=pipeline.demo:cli"]},
 )

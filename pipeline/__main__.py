@@ -1,4 +1,4 @@
-from pipeline.main import main
+from pipeline.main import exit_after, main
 
 if __name__ == "__main__":
-    main()
+    exit_after(main)

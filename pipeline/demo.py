@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from pipeline.demo_server import DemoSites
-from pipeline.main import main as run_main
+from pipeline.main import exit_after, main as run_main
 
 CORPUS = Path(__file__).resolve().parent / "demo_corpus"
 
@@ -39,5 +39,9 @@ def main(argv=None):
         run_main(defaults + argv)
 
 
+def cli():
+    exit_after(main)
+
+
 if __name__ == "__main__":
-    main()
+    cli()

@@ -2,6 +2,7 @@
 import argparse
 import json
 import logging
+import os
 import platform
 import secrets
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from importlib import metadata
@@ -273,3 +275,35 @@ def main(argv=None):
     if argv[0] == "run":
         return run_command(argv[1:])
     return run_command(argv)
+
+
+def exit_after(entry, argv=None):
+    """Run a console entry point, then leave without tearing the interpreter down.
+
+    pyarrow's native thread pools can abort the process at teardown after all the work is
+    done ("terminate called without an active exception", exit -6: apache/arrow#34314); we saw
+    it on a loaded machine after runs that had published. By now every file is written and
+    published, so output is flushed and the process exits with the command's own status.
+    """
+    try:
+        entry(argv)
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = exc.code or 0
+        else:
+            print(exc.code, file=sys.stderr)
+            code = 1
+    except KeyboardInterrupt:
+        code = 130
+    except BaseException:  # noqa: BLE001 - printed as Python would, then the same exit
+        traceback.print_exc()
+        code = 1
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def cli():
+    exit_after(main)
