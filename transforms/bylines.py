@@ -31,8 +31,8 @@ _ROLE = re.compile(r"\s*[,(-]?\s*\b(staff writer|staff reporter|reporter|corresp
                    r"redakteurin|photographer|fotograf)\b\)?\s*$", re.I)
 _GENERIC = re.compile(r"^(staff|editor|editors|newsroom|admin|redaktion|rédaction|redacción|"
                       r"editorial|web desk|news desk|desk|reporter|correspondent|contributor|"
-                      r"guest|journalist|author|authors|anonymous|unknown|none)$|redaktion|newsroom|\bstaff\b",
-                      re.I)
+                      r"guest|journalist|author|authors|anonymous|unknown|none)$|"
+                      r"redaktion|newsroom|\bstaff\b", re.I)
 _CORPORATE = re.compile(r"\b(inc|gmbh|ltd|llc|ag|plc|s\.a|media group|verlag|nachrichten|"
                         r"news|online|zeitung|digital)\.?$", re.I)
 
@@ -41,12 +41,17 @@ def _key(text):
     return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
 
 
-def publisher_named(raw):
+def _split(raw):
+    """(text, parts) of a raw byline value: e-mails blanked, split into names."""
+    text = _EMAIL.sub(" ", unicodedata.normalize("NFC", str(raw or "")))
+    return text, [p for p in _SPLIT.split(text) if p.strip()]
+
+
+def publisher_named(raw, parts=None):
     """The publisher a byline value names when it is led by a web address ("hessenschau.de,
     Frankfurt", "Deutsche Welle (www.dw.com)"), else None: such a name must not pass as a
     person in this value or in any other of the page."""
-    text = _EMAIL.sub(" ", unicodedata.normalize("NFC", str(raw or "")))
-    parts = [p for p in _SPLIT.split(text) if p.strip()]
+    parts = _split(raw)[1] if parts is None else parts
     if parts and _DOMAIN.search(parts[0]):
         return _DOMAIN_TOKEN.sub(" ", parts[0]).strip()
     return None
@@ -64,9 +69,8 @@ def clean_bylines(raw_names, publishers=()):
     for raw in raw_names or []:
         if not raw:
             continue
-        text = _EMAIL.sub(" ", unicodedata.normalize("NFC", str(raw)))
-        parts = [p for p in _SPLIT.split(text) if p.strip()]
-        publisher = publisher_named(raw)
+        text, parts = _split(raw)
+        publisher = publisher_named(raw, parts)
         if publisher is not None:
             if len(_key(publisher)) >= 4:
                 publisher_keys.add(_key(publisher))
@@ -127,7 +131,7 @@ def choose_bylines(people, byline, feed_authors, publishers):
             for k, v in people.get("meta", [])]
     # a publisher named in one place ("Deutsche Welle (www.dw.com)" in meta) is the publisher
     # in the others too (trafilatura's byline "Deutsche Welle")
-    named = [publisher_named(n) for n in [*meta, *declared_names(declared), byline,
+    named = [publisher_named(n) for n in [*meta, *(n for _, n in declared), byline,
                                           *(feed_authors or [])] if n]
     publishers = list(publishers) + [p for p in named if p]
     candidates = [
@@ -147,7 +151,3 @@ def choose_bylines(people, byline, feed_authors, publishers):
                 return linked, agencies, source
             return authors, agencies, source
     return [], [], "none"
-
-
-def declared_names(declared):
-    return [n for _, n in declared]

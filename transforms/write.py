@@ -63,7 +63,9 @@ class ParquetSink(fileio.FileSink):
 
     The whole file is built in memory and written in one call, so a half-written file can only
     exist in staging, and object stores (gs://, s3://) get one plain sequential write. Rows are
-    held as Arrow record batches of BATCH_ROWS, not as Python dicts (a third of the memory).
+    held as Arrow record batches of BATCH_ROWS rather than as Python dicts, which take several
+    times the memory of their values (a 20,000-article run's peak lies in grouping, and did
+    not change with this).
     """
 
     BATCH_ROWS = 1000
