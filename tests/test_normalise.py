@@ -108,6 +108,17 @@ def test_title_decorations_and_kickers_the_sources_do_not_share():
                         []) == ("Chiesa ruft zum Widerstand auf", "og")
 
 
+def test_title_cut_short_by_an_unescaped_quote_is_passed_over():
+    # Hamburger Abendblatt: <meta property="og:title" content="... Sieger und "royaler Besuch"">
+    h1 = 'Hamburg Marathon 2024: Überlegener Sieger und "royaler Besuch"'
+    cut = "Hamburg Marathon 2024: Überlegener Sieger und "
+    jsonld = "Kinder-Marathon am Sonnabend: Eltern bei Aufstellung unerwünscht"
+    assert choose_title({"og": cut, "twitter": cut, "h1": h1}, []) == (h1, "h1")
+    assert choose_title({"og": cut, "jsonld": jsonld, "h1": h1}, []) == (jsonld, "jsonld")
+    # a shorter headline that merely starts like a longer one is no cut
+    assert choose_title({"og": "Sieger", "h1": "Sieger und Besiegte"}, []) == ("Sieger", "og")
+
+
 def test_language_declared_codes_and_unsupported_languages():
     assert declared_code("de-DE") == "de" and declared_code("en_US") == "en"
     assert declared_code("nb") == "no" and declared_code("x") is None

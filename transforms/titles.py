@@ -77,14 +77,23 @@ def _shared_headline(one, other):
     return None
 
 
+def _cut_at_quote(text, others):
+    """Whether `text` is another source's title cut where a quote begins: an unescaped `"`
+    inside content="..." ends the attribute early ('Sieger und ' for 'Sieger und "royaler
+    Besuch"')."""
+    return any(other.startswith(text) and other[len(text):].lstrip()[:1] in "\"'“„«‘"
+               and len(other) > len(text) for other in others)
+
+
 def choose_title(candidates, site_names):
     """(title, source) from {source: raw title}: the first usable one by PREFERENCE, except
-    that a decoration the structured headline lacks, or a kicker the <h1> does not share,
-    is left out."""
+    that a title cut short by a stray quote is not usable, and a decoration the structured
+    headline lacks, or a kicker the <h1> does not share, is left out."""
+    spaced = {source: re.sub(r"\s+", " ", candidates.get(source) or "").strip()
+              for source in PREFERENCE}
     clean = {}
-    for source in PREFERENCE:
-        text = re.sub(r"\s+", " ", candidates.get(source) or "").strip()
-        if text and len(text) <= 400:
+    for source, text in spaced.items():
+        if text and len(text) <= 400 and not _cut_at_quote(text, spaced.values()):
             clean[source] = strip_site_name(text, site_names).strip() or text
     if not clean:
         return None, "none"
