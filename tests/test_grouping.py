@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from tests.conftest import demo_page
@@ -5,7 +6,8 @@ from transforms.extract import extract_page
 from transforms.fingerprints import (analyse, containment, fingerprints, normalise_text,
                                      quoted_tokens, tokens, winnow)
 from transforms.grouping import (Signature, assign_groups, candidate_pairs, canonical_order,
-                                 is_copy, is_story, tfidf_cosine)
+                                 is_copy, is_story, packed_terms, posting, tfidf_cosine,
+                                 unpack_posting, unpacked_terms)
 
 
 def seed_texts():
@@ -62,6 +64,20 @@ def test_boilerplate_hashes_form_no_pairs():
     assert candidate_pairs(everywhere) == []
     # two already-written articles were judged before: no pair
     assert candidate_pairs([("a", "x.com", False), ("b", "y.com", False)]) == []
+
+
+def test_term_vectors_pack_and_unpack_without_loss():
+    terms = analyse("Alpha beta gamma, alpha beta delta: Alpha!").terms
+    assert tuple(unpacked_terms(packed_terms(terms))) == terms
+
+
+def test_postings_pack_and_unpack_without_loss():
+    new = Signature("3f2a", "news.example", None, 10, None)
+    old = replace(new, article_id="b7", dup_id="b7", story_id="b7")
+    (a_id, a_site, a_new), (b_id, b_site, b_new) = map(unpack_posting, map(posting, (new, old)))
+    assert (a_id, a_new, b_id, b_new) == ("3f2a", True, "b7", False) and a_site == b_site
+    other = unpack_posting(posting(replace(new, domain="other.example")))
+    assert other[1] != a_site
 
 
 def sig(article_id, hour=None, words=100, dup_id=None, story_id=None):
