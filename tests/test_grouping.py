@@ -5,7 +5,8 @@ from tests.conftest import demo_page
 from transforms.extract import extract_page
 from transforms.fingerprints import (analyse, containment, fingerprints, normalise_text,
                                      quoted_tokens, tokens, winnow)
-from transforms.grouping import (Signature, assign_groups, candidate_pairs, canonical_order,
+from transforms.grouping import (OVER_CAP, Signature, assign_groups, candidate_pairs,
+                                 canonical_order, fragment_pairs, is_boilerplate,
                                  is_copy, is_story, packed_terms, posting, tfidf_cosine,
                                  unpack_posting, unpacked_terms)
 
@@ -64,6 +65,16 @@ def test_boilerplate_hashes_form_no_pairs():
     assert candidate_pairs(everywhere) == []
     # two already-written articles were judged before: no pair
     assert candidate_pairs([("a", "x.com", False), ("b", "y.com", False)]) == []
+
+
+def test_posting_list_fragments_give_the_pairs_of_the_whole_list():
+    sigs = [Signature(f"a{i}", f"site{i}.com", None, 10, None) for i in range(4)]
+    whole = candidate_pairs([unpack_posting(posting(s)) for s in sigs])
+    parts = [tuple(posting(s) for s in sigs[:2]), tuple(posting(s) for s in sigs[2:])]
+    assert fragment_pairs(parts) == whole and len(whole) == 6
+    # a fragment already over a cap in its bundle: boilerplate, whatever the others hold
+    assert fragment_pairs(parts + [OVER_CAP]) == []
+    assert is_boilerplate([(f"a{i}", "x.com", True) for i in range(5)])
 
 
 def test_term_vectors_pack_and_unpack_without_loss():

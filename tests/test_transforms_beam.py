@@ -130,3 +130,14 @@ def test_read_seen_on_a_first_run_is_empty(tmp_path):
     with beam_pipeline() as p:
         rows = p | ReadSeen(str(tmp_path))
         assert_that(rows, equal_to([]))
+
+
+def test_candidate_pairs_skip_a_hash_over_the_cap_within_a_bundle():
+    from transforms.grouping import MAX_DOCS_PER_HASH, CandidatePairs, Signature
+    # hash 1 is in every article (boilerplate); hash 2 in two of them only
+    sigs = [Signature(f"a{i:03d}", f"site{i}.example", T, 10, None)
+            for i in range(MAX_DOCS_PER_HASH + 2)]
+    with beam_pipeline() as p:
+        pairs = (p | beam.Create(sigs)
+                 | CandidatePairs(lambda s: [1, 2] if s.article_id in ("a000", "a001") else [1]))
+        assert_that(pairs, equal_to([(("a000", "a001"), 1)]))

@@ -67,6 +67,15 @@ def canonical_order(sig):
     return (sig.when or _NEVER, -sig.word_count, sig.article_id)
 
 
+def is_boilerplate(postings):
+    """Whether a hash's distinct postings [(article_id, site, is_new)] mark it boilerplate: in
+    too many articles, or in too many of one site. Adding postings never undoes it."""
+    if len(postings) > MAX_DOCS_PER_HASH:
+        return True
+    return bool(postings) and \
+        Counter(site for _, site, _ in postings).most_common(1)[0][1] >= MAX_DOCS_PER_SITE
+
+
 def candidate_pairs(postings):
     """Pairs of article ids sharing one hash, unless the hash is boilerplate.
 
@@ -74,11 +83,22 @@ def candidate_pairs(postings):
     (they were judged when the later one was written).
     """
     unique = sorted(set(postings))   # [(article_id, domain, is_new)]
-    if len(unique) < 2 or len(unique) > MAX_DOCS_PER_HASH:
-        return []
-    if Counter(domain for _, domain, _ in unique).most_common(1)[0][1] >= MAX_DOCS_PER_SITE:
+    if len(unique) < 2 or is_boilerplate(unique):
         return []
     return [(a[0], b[0]) for a, b in combinations(unique, 2) if a[2] or b[2]]
+
+
+OVER_CAP = None     # a posting-list fragment standing for a hash already known as boilerplate
+
+
+def fragment_pairs(fragments):
+    """candidate_pairs over one hash's posting-list fragments (tuples of packed postings)."""
+    postings = set()
+    for fragment in fragments:
+        if fragment is OVER_CAP:
+            return []
+        postings.update(fragment)
+    return candidate_pairs([unpack_posting(p) for p in postings])
 
 
 def posting(sig):
@@ -315,6 +335,41 @@ class CountKeys(beam.PTransform):
                 | "Sum" >> beam.CombinePerKey(sum))
 
 
+class _PostingListsFn(beam.DoFn):
+    """signatures -> (hash, fragment): a bundle's postings of one hash travel together, and a
+    hash already over a boilerplate cap travels as OVER_CAP alone. Caps only grow with more
+    postings, so the pairs are the same; the grouping buffer shrinks where hashes repeat
+    (copies, boilerplate). With distinct articles most fragments hold one posting."""
+
+    HELD = 100_000      # hashes held before they are sent on, so memory stays bounded
+
+    def __init__(self, hashes_of):
+        self.hashes_of = hashes_of
+
+    def start_bundle(self):
+        self.lists = {}                 # (window, hash) -> [packed posting] or OVER_CAP
+
+    def process(self, sig, window=beam.DoFn.WindowParam):
+        packed = posting(sig)
+        for h in self.hashes_of(sig):
+            held = self.lists.setdefault((window, h), [])
+            if held is not OVER_CAP:
+                held.append(packed)
+                if len(held) > MAX_DOCS_PER_HASH and len(set(held)) > MAX_DOCS_PER_HASH:
+                    self.lists[(window, h)] = OVER_CAP
+        if len(self.lists) > self.HELD:
+            yield from self.finish_bundle()
+
+    def finish_bundle(self):
+        lists, self.lists = self.lists, {}
+        for (window, h), held in lists.items():
+            if held is not OVER_CAP and len(held) >= MAX_DOCS_PER_SITE and \
+                    is_boilerplate({unpack_posting(p) for p in held}):
+                held = OVER_CAP
+            yield WindowedValue((h, held if held is OVER_CAP else tuple(held)),
+                                window.max_timestamp(), [window])
+
+
 class CandidatePairs(beam.PTransform):
     """Signatures -> ((a, b), number of shared hashes) for pairs sharing a non-boilerplate hash."""
 
@@ -325,11 +380,9 @@ class CandidatePairs(beam.PTransform):
     def expand(self, signatures):
         hashes_of = self.hashes_of
         return (signatures
-                | "Postings" >> beam.FlatMap(
-                    lambda s: ((h, p) for p in [posting(s)] for h in hashes_of(s)))
+                | "Postings" >> beam.ParDo(_PostingListsFn(hashes_of))
                 | "ByHash" >> beam.GroupByKey()
-                | "CountShared" >> CountKeys(
-                    lambda kv: candidate_pairs([unpack_posting(p) for p in set(kv[1])])))
+                | "CountShared" >> CountKeys(lambda kv: fragment_pairs(kv[1])))
 
 
 def _emit_with_a(element):
