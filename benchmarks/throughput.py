@@ -6,7 +6,8 @@
 The 181 pages of article-body are replicated under distinct URLs (hard links) to --articles
 entries across --outlets loopback outlets (127.0.0.31, .32, ...), one feed each, served by
 `pipeline.demo_server` in its own process. Prints, from one run of this script:
-- bare: pages/s of a plain trafilatura `bare_extraction` loop over the same pages, one process;
+- bare: pages/s of a plain trafilatura `bare_extraction(html, with_metadata=True)` loop over the
+  same pages, one process (text and metadata, as a user of trafilatura gets them);
 - newsbeam with N workers: pages/s of the whole CLI run (feeds, fetch, extraction, language,
   metadata, copies and stories, Parquet, publish; start-up included), and peak RSS of the run's
   process tree;

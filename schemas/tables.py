@@ -63,7 +63,7 @@ ARTICLE_SCHEMA = pa.schema([
     _field("published_date", pa.date32(), "Publication day: the UTC date of published_at, or the day a day-only source gives."),
     _field("date_precision", pa.string(), "time (an instant with its zone), local (a wall-clock time whose zone no source gave, read as UTC), day (published_at is null), or null (no date)."),
     _field("updated_at", UTC_TS, "Last modification instant in UTC, when given."),
-    _field("date_source", pa.string(), "Where the date came from: jsonld, meta (article:published_time and similar), feed (entry published, else updated), url (a /YYYY/MM/DD/ path), text (<time> or trafilatura's guess) or none. Dates more than a day in the future or before 1990 are refused."),
+    _field("date_source", pa.string(), "Where the date came from: jsonld, meta (article:published_time and similar), feed (entry published, else updated), url (a /YYYY/MM/DD/ path), text (<time>, else htmldate's guess on a page that declares no date) or none. Dates more than a day in the future or before 1990 are refused."),
     _field("fetched_at", UTC_TS, "When the page was fetched (UTC).", False),
     _field("word_count", pa.int32(), "Whitespace-separated words in text.", False),
     _field("tags", pa.list_(pa.string()), "Keywords and categories from the page and the feed entry."),
