@@ -13,8 +13,8 @@ from apache_beam.metrics import Metrics
 from apache_beam.utils.windowed_value import WindowedValue
 from htmldate import find_date
 from trafilatura import bare_extraction
-from trafilatura.metadata import (META_URL, examine_meta, extract_author, extract_catstags, extract_meta_json,
-                                  extract_sitename, extract_title, extract_url)
+from trafilatura.metadata import (META_URL, examine_meta, extract_author, extract_catstags,
+                                  extract_meta_json, extract_sitename, extract_title, extract_url)
 from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 
@@ -190,7 +190,8 @@ def _without_headline(text, title):
 def trafilatura_metadata(tree, url, with_date):
     """trafilatura's extract_metadata (2.x), less two searches whose answers we would not use:
     its licence search, and htmldate's guess of the day when the page declares a date of its
-    own (the guess is the last fallback). They were ~2 ms of a page's ~26."""
+    own (the guess is the last fallback). About 1 ms of a page's ~26 (28.0 vs 29.1 ms, mean of
+    6 interleaved rounds over 181 pages)."""
     doc = examine_meta(tree)
     if doc.author and " " not in doc.author:
         doc.author = None                       # as trafilatura does: a single word is no name

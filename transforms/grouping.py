@@ -17,8 +17,8 @@ longest, then smallest id) and never change: articles already written keep their
 """
 import math
 import struct
-from array import array
 import zlib
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
@@ -352,8 +352,10 @@ class _PostingListsFn(beam.DoFn):
     def process(self, sig, window=beam.DoFn.WindowParam):
         packed = posting(sig)
         for h in self.hashes_of(sig):
-            held = self.lists.setdefault((window, h), [])
-            if held is not OVER_CAP:
+            held = self.lists.get((window, h))
+            if held is None:
+                self.lists[(window, h)] = [packed]
+            elif held is not OVER_CAP:
                 held.append(packed)
                 if len(held) > MAX_DOCS_PER_HASH and len(set(held)) > MAX_DOCS_PER_HASH:
                     self.lists[(window, h)] = OVER_CAP

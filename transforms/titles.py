@@ -81,8 +81,8 @@ def _cut_at_quote(text, others):
     """Whether `text` is another source's title cut where a quote begins: an unescaped `"`
     inside content="..." ends the attribute early ('Sieger und ' for 'Sieger und "royaler
     Besuch"')."""
-    return any(other.startswith(text) and other[len(text):].lstrip()[:1] in "\"'“„«‘"
-               and len(other) > len(text) for other in others)
+    return any(len(other) > len(text) and other.startswith(text)
+               and other[len(text):].lstrip()[:1] in "\"'“„«‘" for other in others)
 
 
 def choose_title(candidates, site_names):
