@@ -5,6 +5,9 @@ REQUIRES = [
     "apache-beam>=2.77,<3",
     "feedparser>=6.0.11,<7",
     "trafilatura>=2.0,<3",
+    # imported directly: the day guess for pages that declare no date (transforms/extract.py);
+    # trafilatura 2.3 requires the same
+    "htmldate>=1.11,<2",
     # lxml 6 split lxml.html.clean out; trafilatura's justext fallback imports it.
     "lxml_html_clean>=0.4",
     "langdetect>=1.0.9,<2",
