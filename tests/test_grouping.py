@@ -1,10 +1,14 @@
+import random
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+
+import xxhash
 
 from tests.conftest import demo_page
 from transforms.extract import extract_page
 from transforms.fingerprints import (analyse, containment, fingerprints, normalise_text,
-                                     quoted_tokens, tokens, winnow)
+                                     quoted_starts, quoted_tokens, shingle_hashes, tokens,
+                                     winnow)
 from transforms.grouping import (OVER_CAP, Signature, assign_groups, candidate_pairs,
                                  canonical_order, fragment_pairs, is_boilerplate,
                                  is_copy, is_story, packed_terms, posting, tfidf_cosine,
@@ -32,6 +36,30 @@ def test_winnowing_keeps_one_hash_per_window():
     hashes = [5, 3, 8, 1, 9, 7, 2, 6]
     assert {hashes[i] for i in winnow(hashes, 3)} == {3, 1, 2}
     assert winnow([4, 2], 5) == {0, 1}
+
+
+def test_winnowing_keeps_the_leftmost_minimum_of_each_window_as_defined():
+    rng = random.Random(7)
+    for _ in range(200):
+        hashes = [rng.randrange(6) for _ in range(rng.randrange(0, 40))]   # many ties
+        naive = set(range(len(hashes))) if len(hashes) <= 5 else {
+            s + hashes[s:s + 5].index(min(hashes[s:s + 5])) for s in range(len(hashes) - 4)}
+        assert winnow(hashes) == naive
+
+
+def test_a_shingle_hash_is_the_hash_of_its_words_joined_by_spaces():
+    words = ["zürich", "ΟΔΟΣ", "it's", "東京", "a", "b", "c", "d", "e"]
+    expected = [xxhash.xxh64_intdigest(" ".join(words[i:i + 3]).encode("utf-8")) & ((1 << 63) - 1)
+                for i in range(len(words) - 2)]
+    assert shingle_hashes(words, 3) == expected
+    assert shingle_hashes(words[:2], 3) == []
+
+
+def test_quoted_starts_are_the_windows_wholly_inside_quotes():
+    flags = [False, True, True, True, False, True, True]
+    assert quoted_starts(flags, 2) == [1, 2, 5]
+    assert quoted_starts(flags, 3) == [1]
+    assert quoted_starts([], 3) == []
 
 
 def test_any_shared_run_of_12_words_shares_a_fingerprint():
@@ -156,3 +184,13 @@ def test_quotes_are_found_in_double_single_and_guillemet_styles():
         flags = [q for w, q in quoted_tokens(text) if w in ("rebuild", "monday", "lundi")]
         assert flags[0] is True and flags[-1] is False
     assert not any(q for _, q in quoted_tokens("The players\u2019 union and the club\u2019s owner"))
+
+
+def test_an_apostrophe_inside_a_word_is_not_a_closing_quote():
+    text = "\u2018It\u2019s over,\u2019 the players\u2019 union said. \u201cWe\u2019re done\u201d"
+    assert quoted_tokens(text) == [("it's", True), ("over", True), ("the", False),
+                                   ("players", False), ("union", False), ("said", False),
+                                   ("we're", True), ("done", True)]
+    # lower case word by word: a final sigma stays final, a dotted capital I keeps its dot
+    assert tokens("\u039f\u0394\u039f\u03a3 \u0130stanbul") == [
+        "\u03bf\u03b4\u03bf\u03c2", "i\u0307stanbul"]

@@ -12,7 +12,9 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from itertools import groupby
 
+import numpy as np
 import xxhash
 
 K = 8
@@ -27,9 +29,10 @@ _FOLD = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
     "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u00a0": " ",
 })
-# Words (with inner apostrophes) and the quotation marks that open, close or toggle a quote.
-_TOKEN = re.compile(r"\w+(?:['\u2019]\w+)*|[\"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2018\u2019]")
-_OPEN, _CLOSE = "\u201c\u201e\u00ab", "\u201d\u00bb"
+# A quotation mark, unless it is an apostrophe inside a word ("it’s"), and a word (with inner
+# apostrophes).
+_QUOTE = re.compile("([\"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2018]|(?<!\\w)\u2019|\u2019(?!\\w))")
+_WORD = re.compile(r"\w+(?:'\w+)*")
 _STOP = frozenset("""that this with from have were they their there which would could should
 about after before been being into only other over said says than them then these those what
 when where while will your more most some such very also just like does dass wird sind eine
@@ -43,30 +46,41 @@ def normalise_text(text):
     return unicodedata.normalize("NFKC", text or "").translate(_FOLD).lower()
 
 
-def quoted_tokens(text):
-    """[(word, inside_quote)] of a text. Quotes reset at each paragraph, so a quotation left
-    open (multi-paragraph quotes reopen each paragraph) cannot run on."""
-    out = []
+def words_and_flags(text):
+    """Folded lower-case words of a text and, for each, whether it lies inside a quotation.
+    Quotes reset at each paragraph, so a quotation left open (multi-paragraph quotes reopen
+    each paragraph) cannot run on. A paragraph is split at its quotation marks and each piece
+    tokenised whole: a loop per piece, not per word, is most of what makes this cheap."""
+    words, flags = [], []
     for paragraph in unicodedata.normalize("NFKC", text or "").split("\n"):
         double = single = False
-        for token in _TOKEN.findall(paragraph):
-            if token == '"' or token == "\u201f":
-                double = not double
-            elif token in _OPEN:
-                double = True
-            elif token in _CLOSE:
-                double = False
-            elif token == "\u2018":
-                single = True
-            elif token == "\u2019":
-                single = False
+        for i, part in enumerate(_QUOTE.split(paragraph)):
+            if i % 2:                   # a quotation mark
+                if part == '"' or part == "\u201f":
+                    double = not double
+                elif part in "\u201c\u201e\u00ab":
+                    double = True
+                elif part in "\u201d\u00bb":
+                    double = False
+                else:
+                    single = part == "\u2018"
             else:
-                out.append((token.translate(_FOLD).lower(), double or single))
-    return out
+                found = _WORD.findall(part.replace("\u2019", "'"))
+                if found:
+                    # lower() of the joined words is each word's lower(): a space stops the
+                    # context (final sigma) rules at the word's edge
+                    words.extend(" ".join(found).lower().split(" "))
+                    flags.extend([double or single] * len(found))
+    return words, flags
+
+
+def quoted_tokens(text):
+    """[(word, inside_quote)] of a text (see words_and_flags)."""
+    return list(zip(*words_and_flags(text)))
 
 
 def tokens(text):
-    return [word for word, _ in quoted_tokens(text)]
+    return words_and_flags(text)[0]
 
 
 def _hash(words):
@@ -75,19 +89,37 @@ def _hash(words):
 
 def shingle_hashes(words, k=K):
     """63-bit hashes of every k-word shingle (xxhash: stable across processes; 63 bits so a
-    hash is a positive int64, which every Beam coder and Parquet reader handles)."""
-    return [_hash(words[i:i + k]) for i in range(len(words) - k + 1)]
+    hash is a positive int64, which every Beam coder and Parquet reader handles). Each is the
+    hash of the shingle's words joined by spaces, sliced out of the text encoded once."""
+    joined = " ".join(words).encode("utf-8")
+    ends, at = [], -1
+    for word in words:
+        at += len(word.encode("utf-8")) + 1
+        ends.append(at)
+    starts = [0] + [end + 1 for end in ends[:-1]]
+    digest = xxhash.xxh64_intdigest
+    return [digest(joined[s:e]) & _MASK for s, e in zip(starts, ends[k - 1:])]
 
 
 def winnow(hashes, window=WINDOW):
-    """Positions of the minimum of every window of hashes (the kept fingerprints)."""
+    """Positions of the minimum of every window of hashes (the leftmost one on ties): the kept
+    fingerprints. numpy's argmin over a sliding view does the per-window work."""
     if len(hashes) <= window:
         return set(range(len(hashes)))
-    kept = set()
-    for start in range(len(hashes) - window + 1):
-        block = hashes[start:start + window]
-        kept.add(start + block.index(min(block)))
-    return kept
+    values = np.array(hashes, dtype=np.int64)
+    windows = np.lib.stride_tricks.sliding_window_view(values, window)
+    return set((windows.argmin(axis=1) + np.arange(len(windows))).tolist())
+
+
+def quoted_starts(flags, k):
+    """Positions i whose k words flags[i:i + k] all lie inside a quotation."""
+    starts, at = [], 0
+    for quoted, run in groupby(flags):
+        n = sum(1 for _ in run)
+        if quoted and n >= k:
+            starts.extend(range(at, at + n - k + 1))
+        at += n
+    return starts
 
 
 @dataclass(frozen=True)
@@ -100,15 +132,12 @@ class TextSignature:
 
 def analyse(text):
     """The signature of a text (see the module docstring)."""
-    pairs = quoted_tokens(text)
-    words = [w for w, _ in pairs]
-    flags = [q for _, q in pairs]
+    words, flags = words_and_flags(text)
     hashes = shingle_hashes(words)
     kept = winnow(hashes)
     fps = {hashes[i] for i in kept}
-    quoted = {hashes[i] for i in kept if all(flags[i:i + K])}
-    shingles = {_hash(words[i:i + QUOTE_K]) for i in range(len(words) - QUOTE_K + 1)
-                if all(flags[i:i + QUOTE_K])}
+    quoted = {hashes[i] for i in quoted_starts(flags, K) if i in kept}
+    shingles = {_hash(words[i:i + QUOTE_K]) for i in quoted_starts(flags, QUOTE_K)}
     counts = Counter(w for w in words if len(w) > 3 and not w.isdigit() and w not in _STOP)
     buckets = Counter()
     for word, n in counts.most_common(MAX_TERMS):
