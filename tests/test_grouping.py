@@ -10,9 +10,11 @@ from transforms.fingerprints import (analyse, containment, fingerprints, normali
                                      quoted_starts, quoted_tokens, shingle_hashes, tokens,
                                      winnow)
 from transforms.grouping import (OVER_CAP, Signature, assign_groups, candidate_pairs,
-                                 canonical_order, fragment_pairs, is_boilerplate,
-                                 is_copy, is_story, packed_terms, posting, tfidf_cosine,
-                                 unpack_posting, unpacked_terms)
+                                 canonical_order, closest_hours, fragment_pairs,
+                                 is_boilerplate, is_copy, is_story, packed_terms, posting,
+                                 split_exact_copies, text_key, tfidf_cosine, unpack_posting,
+                                 unpacked_terms)
+from transforms.streaming import group_batch
 
 
 def seed_texts():
@@ -154,6 +156,40 @@ def test_a_new_article_joins_a_written_story_through_its_lead():
     assert assign_groups(sigs, [], [("new", "lead", 15)]) == {"new": ("new", "lead")}
     # an edge to a member only is not enough: stories never chain through members
     assert assign_groups(sigs, [], [("new", "member", 15)]) == {"new": ("new", "new")}
+
+
+def test_exact_copies_are_judged_through_one_new_representative():
+    text = analyse("the minister said the talks would resume next week in the capital city")
+    old = replace(sig("old", 1, dup_id="old", story_id="old"), text=text)
+    late, early = replace(sig("late", 9), text=text), replace(sig("early", 5), text=text)
+    assert len({text_key(s) for s in (old, late, early)}) == 1
+    kept, edges = split_exact_copies([late, old, early])
+    assert [(s.article_id, times) for s, times in kept] == [
+        ("early", tuple((s.when, s.is_new) for s in (late, old, early)))]
+    assert sorted(edges) == [("early", "late"), ("early", "old")]
+    # written articles alone are left as they are; an empty text is a class of its own
+    assert len(split_exact_copies([old, replace(old, article_id="old2")])[0]) == 2
+    assert text_key(replace(late, text=analyse("too short"))) == "id:late"
+
+
+def test_closest_hours_skips_pairs_of_written_articles():
+    t = datetime(2024, 8, 1, tzinfo=timezone.utc)
+    a = ((t, False), (t + timedelta(hours=100), True))
+    b = ((t, False), (None, True))
+    assert closest_hours(a, b) == 100
+    assert closest_hours(((t, False),), ((t, False),)) is None
+
+
+def test_a_wire_story_on_more_sites_than_the_hash_cap_is_one_copy_group():
+    jns, toi, _ = seed_texts()
+    wire = analyse(jns)
+    sigs = [Signature(f"w{i:03d}", f"site{i}.example", datetime(2024, 8, 1, tzinfo=timezone.utc),
+                      500, wire) for i in range(120)]
+    sigs.append(Signature("other", "other.example", datetime(2024, 8, 1, tzinfo=timezone.utc),
+                          500, analyse(toi)))
+    ids = group_batch(sigs, [])
+    assert {ids[f"w{i:03d}"] for i in range(120)} == {("w000", "other")}
+    assert ids["other"] == ("other", "other")
 
 
 def test_story_rule():

@@ -107,6 +107,28 @@ def test_group_articles_marks_copies_and_stories():
                     equal_to([("jns", True), ("toi", True), ("copy", True)]), label="Index")
 
 
+def test_group_articles_on_the_runner_matches_the_in_memory_rules():
+    """Exact copies on many sites, an edited copy, a story pair: the Beam stages and
+    streaming's in-memory group_batch give the same ids."""
+    from tests.test_grouping import seed_texts
+    from transforms.grouping import signature_of
+    from transforms.streaming import group_batch
+    jns, toi, copy = seed_texts()
+    rows = [article(f"wire{i}", jns, datetime(2024, 8, 1 + i % 5, tzinfo=timezone.utc),
+                    f"s{i % 7}.example") for i in range(30)]
+    rows += [article("toi", toi, T, "toi.example"), article("edited", copy, T, "h.example"),
+             article("short", "Too short to judge.", T, "s1.example"),
+             article("short2", "Too short to judge.", T, "s2.example")]
+    expected = group_batch([signature_of(r) for r in rows], [])
+    with beam_pipeline() as p:
+        out = p | beam.Create(rows) | GroupArticles("run1")
+        assert_that(out["articles"] | beam.Map(
+            lambda a: (a["article_id"], (a["dup_id"], a["story_id"]))),
+            equal_to(list(expected.items())))
+    assert len({ids for name, ids in expected.items() if name.startswith("wire")}) == 1
+    assert expected["short"] == ("short", "short")
+
+
 def test_write_table_and_read_seen(tmp_path):
     rows = [{"url_key": f"k{i}", "article_id": f"a{i}", "status": "article", "reason": None,
              "run_id": "r1"} for i in range(3)]

@@ -26,6 +26,7 @@ from itertools import combinations
 from typing import Optional
 
 import apache_beam as beam
+import xxhash
 from apache_beam.io import fileio
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.utils.windowed_value import WindowedValue
@@ -160,6 +161,43 @@ def hours_between(a, b):
     if a is None or b is None:
         return None
     return abs((a - b).total_seconds()) / 3600
+
+
+def text_key(sig):
+    """Identity of a text signature: articles with equal keys are exact copies. An article
+    with no fingerprints (too short to judge) is a class of its own."""
+    t = sig.text
+    if not t.fingerprints:
+        return "id:" + sig.article_id
+    return xxhash.xxh3_128_hexdigest(repr((t.fingerprints, t.quoted, t.quoted_shingles,
+                                           t.terms)).encode("ascii"))
+
+
+def split_exact_copies(members):
+    """One class of identical signatures -> ([(representative, times)], copy edges).
+
+    Syndicated copies carry the same text: comparing them with each other through posting
+    lists costs pairs quadratic in their number, and past MAX_DOCS_PER_HASH copies (a wire
+    story on a hundred sites) every hash looked like boilerplate and none were grouped. A class
+    with a new member is judged once, through a new representative that stands for all of it:
+    the others are its copies, and `times` [(when, is_new)] keeps every member's time for the
+    story rule. A class of written articles only stays as it is (their pairs are not judged).
+    """
+    members = list(members)
+    new = [m for m in members if m.is_new]
+    if len(members) == 1 or not new:
+        return [(m, ((m.when, m.is_new),)) for m in members], []
+    lead = min(new, key=canonical_order)
+    return ([(lead, tuple((m.when, m.is_new) for m in members))],
+            [(lead.article_id, m.article_id) for m in members if m is not lead])
+
+
+def closest_hours(times_a, times_b):
+    """Hours between the closest members of two classes, over the pairs that would be judged
+    (at least one new); None when no such pair has both times."""
+    hours = [hours_between(ta, tb) for ta, na in times_a for tb, nb in times_b
+             if (na or nb) and ta is not None and tb is not None]
+    return min(hours) if hours else None
 
 
 def assign_groups(signatures, copy_edges, story_edges):
@@ -428,10 +466,22 @@ def _story_counts(element):
 
 
 def _story_edge(joined, df, n_docs):
-    (a, b), (quotes, quoted_fps), (when_a, terms_a), (when_b, terms_b) = joined
-    cosine = tfidf_cosine(unpacked_terms(terms_a), unpacked_terms(terms_b), df, n_docs)
-    if is_story(quotes, quoted_fps, hours_between(when_a, when_b), cosine):
+    (a, b), (quotes, quoted_fps), (times_a, terms_a), (times_b, terms_b) = joined
+    hours = closest_hours(times_a, times_b)
+    if hours is not None and hours <= STORY_HOURS and is_story(    # time first: cheaper
+            quotes, quoted_fps, hours,
+            tfidf_cosine(unpacked_terms(terms_a), unpacked_terms(terms_b), df, n_docs)):
         yield a, b, quotes
+
+
+EXACT_COPIES = "exact_copies"
+
+
+def _split_class(element):
+    representatives, edges = split_exact_copies(element[1])
+    yield from representatives
+    for edge in edges:
+        yield beam.pvalue.TaggedOutput(EXACT_COPIES, edge)
 
 
 def _attach(article, assignment):
@@ -464,20 +514,35 @@ class GroupArticles(beam.PTransform):
             signatures = (new, old) | "AllSignatures" >> beam.Flatten()
         else:
             signatures = new
-        sizes = signatures | "Sizes" >> beam.Map(lambda s: (s.article_id, len(s.text.fingerprints)))
+        # Exact copies are judged once, through one representative of each class.
+        texts = (signatures
+                 | "KeyByText" >> beam.Map(lambda s: (text_key(s), s))
+                 | "ExactCopies" >> beam.GroupByKey())
+        classes = texts | "SplitClasses" >> beam.FlatMap(_split_class).with_outputs(
+            EXACT_COPIES, main="representatives")
+        representatives = classes.representatives | "Representative" >> beam.Map(lambda r: r[0])
+        sizes = representatives | "Sizes" >> beam.Map(
+            lambda s: (s.article_id, len(s.text.fingerprints)))
         copy_edges = (
-            signatures
-            | "CopyCandidates" >> CandidatePairs(lambda s: s.text.fingerprints)
-            | "JoinSizes" >> JoinBothEnds(sizes)
-            | "CopyEdges" >> beam.FlatMap(
-                lambda j: [j[0]] if is_copy(j[1], j[2], j[3]) else []))
+            (representatives
+             | "CopyCandidates" >> CandidatePairs(lambda s: s.text.fingerprints)
+             | "JoinSizes" >> JoinBothEnds(sizes)
+             | "CopyEdges" >> beam.FlatMap(
+                 lambda j: [j[0]] if is_copy(j[1], j[2], j[3]) else []),
+             classes[EXACT_COPIES])
+            | "AllCopyEdges" >> beam.Flatten())
 
-        quotes = signatures | "QuoteCandidates" >> CandidatePairs(lambda s: s.text.quoted_shingles)
-        quoted_fps = signatures | "QuotedFpCandidates" >> CandidatePairs(lambda s: s.text.quoted)
-        topics = signatures | "Topics" >> beam.Map(
-            lambda s: (s.article_id, (s.when, packed_terms(s.text.terms))))
-        df = signatures | "DocFrequency" >> CountKeys(lambda s: [b for b, _ in s.text.terms])
-        n_docs = signatures | "CountDocs" >> beam.combiners.Count.Globally()
+        quotes = representatives | "QuoteCandidates" >> CandidatePairs(
+            lambda s: s.text.quoted_shingles)
+        quoted_fps = representatives | "QuotedFpCandidates" >> CandidatePairs(
+            lambda s: s.text.quoted)
+        topics = classes.representatives | "Topics" >> beam.Map(
+            lambda r: (r[0].article_id, (r[1], packed_terms(r[0].text.terms))))
+        # document frequencies count distinct texts: a story carried by a hundred sites does
+        # not make its own words look common
+        distinct = texts | "DistinctTexts" >> beam.Map(lambda kv: next(iter(kv[1])))
+        df = distinct | "DocFrequency" >> CountKeys(lambda s: [b for b, _ in s.text.terms])
+        n_docs = distinct | "CountDocs" >> beam.combiners.Count.Globally()
         story_edges = (
             {"quotes": quotes, "quoted_fps": quoted_fps}
             | "JoinQuoteCounts" >> beam.CoGroupByKey()

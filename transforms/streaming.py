@@ -13,9 +13,9 @@ from apache_beam.coders import PickleCoder, VarIntCoder
 from apache_beam.transforms import window
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
-from transforms.grouping import (_attach, assign_groups, candidate_pairs, hours_between,
+from transforms.grouping import (_attach, assign_groups, candidate_pairs, closest_hours,
                                  index_row, is_copy, is_story, quotes_enough, signature_of,
-                                 tfidf_cosine)
+                                 split_exact_copies, text_key, tfidf_cosine)
 from transforms.seen import SKIPPED
 
 _MICROS = 1_000_000
@@ -79,21 +79,30 @@ def group_batch(new, old):
     """{article_id: (dup_id, story_id)} for `new` signatures, judged against each other and
     against `old` ones (already written, ids fixed), by the batch stage's rules."""
     signatures = list(new) + list(old)
-    by_id = {s.article_id: s for s in signatures}
-    copies = [pair for pair, n in _counts(signatures, lambda s: s.text.fingerprints).items()
-              if is_copy(n, len(by_id[pair[0]].text.fingerprints),
-                         len(by_id[pair[1]].text.fingerprints))]
-    quotes = _counts(signatures, lambda s: s.text.quoted_shingles)
-    quoted_fps = _counts(signatures, lambda s: s.text.quoted)
-    df = Counter(b for s in signatures for b, _ in s.text.terms)
+    classes = defaultdict(list)
+    for sig in signatures:
+        classes[text_key(sig)].append(sig)
+    representatives, copies = [], []
+    for members in classes.values():
+        kept, edges = split_exact_copies(members)
+        representatives += kept
+        copies += edges
+    by_id = {s.article_id: (s, times) for s, times in representatives}
+    reps = [s for s, _ in representatives]
+    copies += [pair for pair, n in _counts(reps, lambda s: s.text.fingerprints).items()
+               if is_copy(n, len(by_id[pair[0]][0].text.fingerprints),
+                          len(by_id[pair[1]][0].text.fingerprints))]
+    quotes = _counts(reps, lambda s: s.text.quoted_shingles)
+    quoted_fps = _counts(reps, lambda s: s.text.quoted)
+    df = Counter(b for members in classes.values() for b, _ in members[0].text.terms)
     stories = []
     for pair in set(quotes) | set(quoted_fps):
         q, f = quotes.get(pair, 0), quoted_fps.get(pair, 0)
         if not quotes_enough(q, f):
             continue
-        a, b = by_id[pair[0]], by_id[pair[1]]
-        cosine = tfidf_cosine(a.text.terms, b.text.terms, df, len(signatures))
-        if is_story(q, f, hours_between(a.when, b.when), cosine):
+        (a, times_a), (b, times_b) = by_id[pair[0]], by_id[pair[1]]
+        cosine = tfidf_cosine(a.text.terms, b.text.terms, df, len(classes))
+        if is_story(q, f, closest_hours(times_a, times_b), cosine):
             stories.append((pair[0], pair[1], q))
     return assign_groups(signatures, copies, stories)
 
