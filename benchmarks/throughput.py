@@ -1,7 +1,7 @@
 """Whole-pipeline throughput against the cost of extraction itself, on 1 and 2 workers.
 
     python benchmarks/throughput.py --data ../shared/evaldata [--articles 2000] [--outlets 4]
-                                    [--workers 1 2] [--skip-bare] [--newspaper]
+                                    [--workers 1 2] [--rounds 3] [--skip-bare] [--newspaper]
 
 The 181 pages of article-body are replicated under distinct URLs (hard links) to --articles
 entries across --outlets loopback outlets (127.0.0.31, .32, ...), one feed each, served by
@@ -11,7 +11,8 @@ entries across --outlets loopback outlets (127.0.0.31, .32, ...), one feed each,
 - newsbeam with N workers: pages/s of the whole CLI run (feeds, fetch, extraction, language,
   metadata, copies and stories, Parquet, publish; start-up included), and peak RSS of the run's
   process tree;
-- the ratios: pipeline/bare for 1 worker (target >= 0.85), 2 workers/1 worker (target >= 1.7);
+- the ratios: pipeline/bare for 1 worker (target >= 0.85), 2 workers/1 worker (target >= 1.7),
+  2 workers/bare; with --rounds N, of the medians of N interleaved rounds, and each round's;
 - with --newspaper: newspaper4k's Article.parse() over the 181 pages against trafilatura.
 """
 import argparse
@@ -19,6 +20,7 @@ import gzip
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -140,24 +142,38 @@ def isolated_loop(parse, htmls, timeout=20.0):
 
 def measure(args, work, htmls):
     n = args.articles
-    print(f"{n} articles ({len(set(htmls))} distinct pages) on {args.outlets} loopback outlets")
+    print(f"{n} articles ({len(set(htmls))} distinct pages) on {args.outlets} loopback outlets"
+          + (f", {args.rounds} rounds (each runs every configuration once, in turn)"
+             if args.rounds > 1 else ""))
     rates = {}
-    if not args.skip_bare:
-        bare = bare_loop(htmls)
-        rates["bare"] = n / bare
-        print(f"  bare trafilatura loop, 1 process: {bare:7.1f} s  {rates['bare']:6.1f} pages/s")
-    for workers in args.workers:
-        elapsed, peak, counts = run_pipeline(work / "feeds.txt", work / f"out{workers}", workers,
-                                             args.pipeline_args.split())
-        rates[workers] = n / elapsed
-        print(f"  newsbeam, {workers} worker(s):          {elapsed:7.1f} s  "
-              f"{rates[workers]:6.1f} pages/s  peak RSS {peak:6.0f} MB  "
-              f"({counts['articles']} articles, {counts['rejects']} rejects)")
-    if "bare" in rates and 1 in rates:
-        print(f"  ratio newsbeam 1 worker / bare loop: {rates[1] / rates['bare']:.2f} "
-              "(target >= 0.85)")
-    if 1 in rates and 2 in rates:
-        print(f"  ratio 2 workers / 1 worker: {rates[2] / rates[1]:.2f} (target >= 1.7)")
+    for round_ in range(1, args.rounds + 1):
+        label = f"[{round_}] " if args.rounds > 1 else ""
+        if not args.skip_bare:
+            bare = bare_loop(htmls)
+            rates.setdefault("bare", []).append(n / bare)
+            print(f"  {label}bare trafilatura loop, 1 process: {bare:7.1f} s  "
+                  f"{n / bare:6.1f} pages/s")
+        for workers in args.workers:
+            elapsed, peak, counts = run_pipeline(
+                work / "feeds.txt", work / f"out{workers}-{round_}", workers,
+                args.pipeline_args.split())
+            rates.setdefault(workers, []).append(n / elapsed)
+            print(f"  {label}newsbeam, {workers} worker(s):          {elapsed:7.1f} s  "
+                  f"{n / elapsed:6.1f} pages/s  peak RSS {peak:6.0f} MB  "
+                  f"({counts['articles']} articles, {counts['rejects']} rejects)")
+    rate = {config: statistics.median(values) for config, values in rates.items()}
+    if args.rounds > 1:
+        print("  medians: " + ", ".join(f"{'bare' if c == 'bare' else f'{c} worker(s)'} "
+                                        f"{r:.1f} pages/s" for c, r in rate.items()))
+    if "bare" in rate and 1 in rate:
+        print(f"  ratio newsbeam 1 worker / bare loop: {rate[1] / rate['bare']:.2f} "
+              "(target >= 0.85)" + _per_round(rates[1], rates["bare"]))
+    if 1 in rate and 2 in rate:
+        print(f"  ratio 2 workers / 1 worker: {rate[2] / rate[1]:.2f} (target >= 1.7)"
+              + _per_round(rates[2], rates[1]))
+    if "bare" in rate and 2 in rate:
+        print(f"  ratio newsbeam 2 workers / bare loop: {rate[2] / rate['bare']:.2f}"
+              + _per_round(rates[2], rates["bare"]))
     if args.newspaper:
         distinct = list(dict.fromkeys(htmls))
         trafilatura_s, _, _ = isolated_loop(_trafilatura_parse, distinct)
@@ -169,6 +185,12 @@ def measure(args, work, htmls):
               f"{trafilatura_s / newspaper_s:.2f}")
 
 
+def _per_round(numerators, denominators):
+    if len(numerators) < 2:
+        return ""
+    return "; by round " + " ".join(f"{a / b:.2f}" for a, b in zip(numerators, denominators))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "evaldata"))
@@ -176,6 +198,9 @@ def main():
     parser.add_argument("--outlets", type=int, default=4)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--skip-bare", action="store_true")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run every configuration this many times, in turn, and report "
+                             "medians (this machine's timings vary by 10-15%% run to run)")
     parser.add_argument("--newspaper", action="store_true")
     parser.add_argument("--pipeline-args", default="", help="extra newsbeam options, quoted")
     args = parser.parse_args()
