@@ -41,6 +41,7 @@ class RunConfig:
     shards: int
     language_detector: str
     extract_timeout: float
+    extract_processes: int
     same_site_links: bool
     run_info: dict
     streaming: bool = False
@@ -100,7 +101,8 @@ def build(p, cfg):
                                              cfg.same_site_links)
     fresh = feeds.entries | "DropSeenLinks" >> drop_links
     pages = fresh.fresh | "FetchArticles" >> FetchArticles(cfg.policy, cfg.fetch_threads)
-    extracted = pages.pages | "ExtractText" >> ExtractText(cfg.extract_timeout)
+    extracted = pages.pages | "ExtractText" >> ExtractText(cfg.extract_timeout,
+                                                           cfg.extract_processes)
     with_language = (extracted.extracted
                      | "DetectLanguage" >> DetectLanguage(cfg.language_detector))
     normalised = with_language | "NormaliseMetadata" >> NormaliseMetadata(cfg.run_id)

@@ -17,11 +17,12 @@ from importlib import metadata
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import (PipelineOptions, WorkerOptions,
-                                                  StandardOptions)
+from apache_beam.options.pipeline_options import (DirectOptions, PipelineOptions,
+                                                  StandardOptions, WorkerOptions)
 
 from pipeline.graph import RunConfig, build
-from pipeline.options import NewsbeamOptions, OptionsError, fetch_policy, normalise_argv, validate
+from pipeline.options import (LOCAL_RUNNERS, NewsbeamOptions, OptionsError, extraction_processes,
+                              fetch_policy, normalise_argv, validate)
 from pipeline.commands import COMMANDS
 from pipeline.progress import StatusLine
 from pipeline.report import write_report
@@ -91,7 +92,11 @@ def prepare(argv, progress=""):
     cfg = RunConfig(run_id=run_id, output=output, staging=staging, feeds=tuple(feeds),
                     policy=fetch_policy(opts), fetch_threads=opts.fetch_threads,
                     shards=opts.shards, language_detector=opts.language_detector,
-                    extract_timeout=opts.extract_timeout, same_site_links=opts.same_site_links,
+                    extract_timeout=opts.extract_timeout,
+                    extract_processes=extraction_processes(
+                        opts.extract_processes, standard.runner,
+                        options.view_as(DirectOptions).direct_num_workers),
+                    same_site_links=opts.same_site_links,
                     run_info=run_info, streaming=bool(standard.streaming), feeds_path=opts.feeds,
                     poll_interval=opts.poll_interval, window=opts.window,
                     run_duration=opts.run_duration, state_ttl=opts.state_ttl,
@@ -196,10 +201,6 @@ def loop(argv, every):
             sys.exit(2)   # bad options or feed list: every run would fail the same way
         if stop.wait(max(0.0, every - (time.monotonic() - started))):
             return
-
-
-LOCAL_RUNNERS = ("FnApiRunner", "DirectRunner", "BundleBasedDirectRunner",
-                 "SwitchingDirectRunner")
 
 
 def _status_line(argv, opts):

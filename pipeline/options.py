@@ -1,10 +1,16 @@
 """newsbeam's own options, next to Beam's, validated before anything starts."""
 import ipaddress
+import os
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from transforms.feedlist import FeedListError, read_feed_list
 from transforms.http import DEFAULT_USER_AGENT, FetchPolicy
+
+
+# Runners that execute on this machine (the status line and extraction children size to it).
+LOCAL_RUNNERS = ("FnApiRunner", "DirectRunner", "BundleBasedDirectRunner",
+                 "SwitchingDirectRunner")
 
 
 class OptionsError(ValueError):
@@ -54,6 +60,10 @@ class NewsbeamOptions(PipelineOptions):
                             help="Seconds per page for extraction, run in a child process so "
                             "a hang or a crash in C code costs one page (extract_timeout / "
                             "extract_crash); 0 runs it in-process without protection (default 30).")
+        parser.add_argument("--extract_processes", type=int, default=0,
+                            help="Extraction child processes per worker; 0 (default): on the "
+                            "local runners, the machine's cores shared among the workers "
+                            "(one worker on two cores: two), elsewhere 1.")
         parser.add_argument("--same_site_links", action="store_true", default=False,
                             help="Fetch only entry links on the feed's own registered domain; "
                             "others are rejected as offsite_link without a request.")
@@ -140,6 +150,7 @@ def validate(options):
     for flag, value in {"--max_redirects": opts.max_redirects, "--retries": opts.retries,
                         "--retry_backoff": opts.retry_backoff, "--host_delay": opts.host_delay,
                         "--extract_timeout": opts.extract_timeout, "--every": opts.every,
+                        "--extract_processes": opts.extract_processes,
                         "--max_crawl_delay": opts.max_crawl_delay}.items():
         if value is None or value < 0:
             raise OptionsError(f"{flag} must be 0 or more (got {value})")
@@ -162,3 +173,15 @@ def validate(options):
         raise OptionsError(f"--feeds: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - every filesystem raises its own kinds
         raise OptionsError(f"--feeds: cannot read {opts.feeds}: {exc}") from None
+
+
+def extraction_processes(requested, runner, num_workers, cores=None):
+    """Extraction children per worker: as asked, else (local runners) the cores left to each
+    worker, so one worker alone uses the whole machine; on a cluster each worker process has
+    its own core and one child."""
+    if requested:
+        return requested
+    if runner.split(".")[-1] not in LOCAL_RUNNERS:
+        return 1
+    cores = cores or len(os.sched_getaffinity(0))
+    return max(1, cores // (num_workers or cores))

@@ -135,6 +135,7 @@ def test_private_hosts_are_refused_without_the_flag(feeds_file, tmp_path):
 @pytest.mark.parametrize("args, message", [
     ((), "--feeds is required"),
     (("--feeds", "FEEDS", "--fetch-threads", "0"), "--fetch_threads must be greater than 0"),
+    (("--feeds", "FEEDS", "--extract_processes", "-1"), "--extract_processes must be 0 or more"),
     (("--feeds", "missing.txt"), "--feeds: cannot read missing.txt"),
     (("--feeds", "BAD"), "BAD:2"),
 ])
@@ -211,3 +212,13 @@ def test_the_portable_runner_path(feeds_file, demo_run, tmp_path):
     single = sorted(articles(demo_run[0]).column("article_id").to_pylist())
     assert sorted(articles(output).column("article_id").to_pylist()) == single
     assert manifests(output)[0]["counts"]["accounting_balanced"]
+
+
+def test_extraction_children_default_to_the_cores_left_to_each_local_worker():
+    from pipeline.options import extraction_processes
+    assert extraction_processes(0, "FnApiRunner", 1, cores=2) == 2
+    assert extraction_processes(0, "FnApiRunner", 2, cores=2) == 1
+    assert extraction_processes(0, "DirectRunner", 0, cores=4) == 1     # 0 workers: one a core
+    assert extraction_processes(0, "FnApiRunner", 3, cores=2) == 1
+    assert extraction_processes(0, "DataflowRunner", 1, cores=8) == 1
+    assert extraction_processes(3, "FnApiRunner", 1, cores=2) == 3

@@ -21,6 +21,12 @@ def square(x):
     return x * x
 
 
+def _crash_on_page_3(html, url):
+    if url.endswith("/3"):
+        segfault()
+    return {"text": "ok"}
+
+
 def test_a_hang_is_cut_off_and_the_next_call_works():
     call = IsolatedCall(timeout=0.5)
     try:
@@ -83,7 +89,7 @@ def test_a_big_bundle_releases_the_extraction_child_and_the_next_restarts_it(mon
     page = FetchedPage(FeedEntry(feed_url="f", link="https://x.example/a", url_key="k"),
                        "https://x.example/a", "<html><body><p>" + "Some words. " * 80
                        + "</p></body></html>", datetime.now(timezone.utc), 200)
-    fn = extract._ExtractFn(timeout=30)
+    fn = extract._ExtractFn(timeout=30, processes=2)
     fn.setup()
     try:
         for pages in (3, 1):
@@ -91,10 +97,37 @@ def test_a_big_bundle_releases_the_extraction_child_and_the_next_restarts_it(mon
             out = [o for _ in range(pages) for o in fn.process(page, None, 0)]
             out += list(fn.finish_bundle())
             assert len(out) == pages
-            # 3 pages >= RELEASE_AFTER: the child is gone; 1 page: it stays for the next bundle
-            assert (fn.calls.call._pool is None) == (pages >= 2)
+            # 3 pages >= RELEASE_AFTER: the children are gone; 1 page: they stay for the next
+            # bundle (both were started with the first page, to import in parallel)
+            assert [c.call._pool is None for c in fn.children] == [pages >= 2] * 2
     finally:
         fn.teardown()
+
+
+def test_with_two_children_a_crash_is_charged_to_its_own_page_only():
+    from datetime import datetime, timezone
+
+    from schemas.records import FeedEntry
+    from transforms import extract
+    from transforms.fetch import FetchedPage
+    fn = extract._ExtractFn(timeout=30, processes=2)
+    fn.setup()
+    pages = [FetchedPage(FeedEntry(feed_url="f", link=f"https://x.example/{i}", url_key=f"k{i}"),
+                         f"https://x.example/{i}", "<html><body><p>" + "Some words. " * 80
+                         + "</p></body></html>", datetime.now(timezone.utc), 200)
+             for i in range(6)]
+    real = extract.extract_page
+    try:
+        extract.extract_page = _crash_on_page_3      # pickled by name: the child imports it
+        fn.start_bundle()
+        out = [o for page in pages for o in fn.process(page, None, 0)]
+        out += list(fn.finish_bundle())
+    finally:
+        extract.extract_page = real
+        fn.teardown()
+    rejected = [(o.value.value.url, o.value.value.reason) for o in out if hasattr(o, "tag")]
+    assert rejected == [("https://x.example/3", "extract_crash")]
+    assert len(out) == 6
 
 
 def test_allocator_settings_are_exported_to_child_processes(monkeypatch):

@@ -259,48 +259,56 @@ RELEASE_AFTER = 1000
 
 
 class _ExtractFn(beam.DoFn):
-    """Extraction in the child process, a few pages queued ahead (PipelinedCalls), so the
-    worker's own work overlaps it; each result keeps its page's window and timestamp."""
+    """Extraction in child processes, a few pages queued ahead in each (PipelinedCalls), so the
+    worker's own work overlaps it; each result keeps its page's window and timestamp. Pages go
+    to the children in turn; each child keeps its own queue, so a hang or a crash is still
+    charged to the one page that caused it."""
 
-    def __init__(self, timeout):
+    def __init__(self, timeout, processes=1):
         self.timeout = timeout
+        self.processes = max(1, processes)
         self.no_text = Metrics.counter("articles", "no_text")
         self.failed = Metrics.counter("articles", "extract_failed")
 
     def setup(self):
-        limit_fragmentation()          # before the child starts: it inherits the settings
-        self.calls = PipelinedCalls(self.timeout) if self.timeout else None
+        limit_fragmentation()          # before the children start: they inherit the settings
+        self.children = [PipelinedCalls(self.timeout) for _ in range(self.processes)] \
+            if self.timeout else []
 
     def start_bundle(self):
         self.pages = 0
 
     def teardown(self):
-        if self.calls:
-            self.calls.close()
+        for calls in self.children:
+            calls.close()
 
     def process(self, page, window=beam.DoFn.WindowParam, timestamp=beam.DoFn.TimestampParam):
-        if self.calls is None:
+        if not self.children:
             try:
                 extracted, error = extract_page(page.html, page.url), None
             except Exception as exc:  # noqa: BLE001 - any extractor failure is one reject
                 extracted, error = None, exc
             yield self._outcome(page, extracted, error)
             return
+        if self.pages == 0:
+            for calls in self.children:
+                calls.prestart(extract_page)
+        calls = self.children[self.pages % len(self.children)]
         self.pages += 1
-        for (done, done_window, done_timestamp), extracted, error in self.calls.submit(
+        for (done, done_window, done_timestamp), extracted, error in calls.submit(
                 (page, window, timestamp), extract_page, page.html, page.url):
             yield self._windowed(self._outcome(done, extracted, error), done_window,
                                  done_timestamp)
 
     def finish_bundle(self):
-        if self.calls is None:
-            return
-        for (page, window, timestamp), extracted, error in self.calls.drain():
-            yield self._windowed(self._outcome(page, extracted, error), window, timestamp)
+        for calls in self.children:
+            for (page, window, timestamp), extracted, error in calls.drain():
+                yield self._windowed(self._outcome(page, extracted, error), window, timestamp)
         if self.pages >= RELEASE_AFTER:
-            # a batch run's one big bundle is over: free the child's memory (~250 MB) for
-            # grouping and writing; the next bundle restarts it in about a second
-            self.calls.close()
+            # a batch run's one big bundle is over: free the children's memory (~250 MB each)
+            # for grouping and writing; the next bundle restarts them in about a second
+            for calls in self.children:
+                calls.close()
 
     @staticmethod
     def _windowed(output, window, timestamp):
@@ -332,13 +340,14 @@ class ExtractText(beam.PTransform):
     """FetchedPage -> (entry, final_url, fetched_at, extracted dict); `rejects` for no text.
 
     timeout: seconds per page, in a child process that a hang or a crash in C code cannot take
-    down with it (0: in-process, no protection).
+    down with it (0: in-process, no protection). processes: children per worker.
     """
 
-    def __init__(self, timeout=30.0):
+    def __init__(self, timeout=30.0, processes=1):
         super().__init__()
         self.timeout = timeout
+        self.processes = processes
 
     def expand(self, pages):
-        return pages | "Extract" >> beam.ParDo(_ExtractFn(self.timeout)).with_outputs(
-            REJECTS, main="extracted")
+        return pages | "Extract" >> beam.ParDo(
+            _ExtractFn(self.timeout, self.processes)).with_outputs(REJECTS, main="extracted")

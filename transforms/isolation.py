@@ -1,8 +1,8 @@
 """Run a function in a child process, so a hang or a crash in C code costs one call, not a worker.
 
 Like Beam's `with_exception_handling(use_subprocess=True, timeout=...)`, but a failure is a
-value for the caller to turn into a reject row, and a dead child is replaced at once. One child
-per worker, kept warm (modules imported once); arguments and results are pickled across.
+value for the caller to turn into a reject row, and a dead child is replaced at once. Children
+are kept warm (modules imported once); arguments and results are pickled across.
 """
 import importlib
 import multiprocessing
@@ -37,11 +37,19 @@ class IsolatedCall:
     def __init__(self, timeout):
         self.timeout = timeout
         self._pool = None
+        self._loading = None
+
+    def prestart(self, fn):
+        """Start the child and its import of fn's module now, without waiting (children that
+        start together import in parallel)."""
+        if self._pool is None:
+            self._start(fn)
 
     def submit(self, fn, *args):
         """Queue a call in the child (started on first use); returns its Future."""
-        if self._pool is None:
-            self._start(fn)
+        self.prestart(fn)
+        if self._loading is not None:
+            self._wait_loaded()
         return self._pool.submit(fn, *args)
 
     def __call__(self, fn, *args):
@@ -62,15 +70,19 @@ class IsolatedCall:
         # leave the child holding a lock that no thread will ever release
         self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                          initializer=_ignore_interrupts)
+        self._loading = self._pool.submit(_load, fn.__module__)
+
+    def _wait_loaded(self):
         try:
-            self._pool.submit(_load, fn.__module__).result(STARTUP_TIMEOUT)
+            self._loading.result(STARTUP_TIMEOUT)
         except (FutureTimeout, BrokenProcessPool):
             self.close()
             raise CallCrashed("the extraction process did not start") from None
+        self._loading = None
 
     def close(self):
         """Stop the child now, whatever it is doing."""
-        pool, self._pool = self._pool, None
+        pool, self._pool, self._loading = self._pool, None, None
         if pool is None:
             return
         processes = list(getattr(pool, "_processes", {}).values())
@@ -95,6 +107,9 @@ class PipelinedCalls:
         self.call = IsolatedCall(timeout)
         self.depth = depth
         self._queue = deque()        # [tag, fn, args, future]
+
+    def prestart(self, fn):
+        self.call.prestart(fn)
 
     def submit(self, tag, fn, *args):
         """Queue a call; returns the outcomes now due: [(tag, result, error)] in order."""
