@@ -21,8 +21,8 @@ from apache_beam.options.pipeline_options import (DirectOptions, PipelineOptions
                                                   StandardOptions, WorkerOptions)
 
 from pipeline.graph import RunConfig, build
-from pipeline.options import (LOCAL_RUNNERS, NewsbeamOptions, OptionsError, extraction_processes,
-                              fetch_policy, normalise_argv, validate)
+from pipeline.options import (NewsbeamOptions, OptionsError, extraction_processes, fetch_policy,
+                              is_local, normalise_argv, validate)
 from pipeline.commands import COMMANDS
 from pipeline.progress import StatusLine
 from pipeline.report import write_report
@@ -206,7 +206,7 @@ def loop(argv, every):
 def _status_line(argv, opts):
     """A StatusLine for a local run on a terminal, else a context giving None."""
     runner = PipelineOptions(argv).view_as(StandardOptions).runner or DEFAULT_RUNNER
-    if opts.quiet or not sys.stderr.isatty() or runner.split(".")[-1] not in LOCAL_RUNNERS:
+    if opts.quiet or not sys.stderr.isatty() or not is_local(runner):
         return nullcontext()
     return StatusLine()
 

@@ -13,6 +13,10 @@ LOCAL_RUNNERS = ("FnApiRunner", "DirectRunner", "BundleBasedDirectRunner",
                  "SwitchingDirectRunner")
 
 
+def is_local(runner):
+    return runner.split(".")[-1] in LOCAL_RUNNERS
+
+
 class OptionsError(ValueError):
     """A bad option: the message names the flag."""
 
@@ -181,7 +185,7 @@ def extraction_processes(requested, runner, num_workers, cores=None):
     its own core and one child."""
     if requested:
         return requested
-    if runner.split(".")[-1] not in LOCAL_RUNNERS:
+    if not is_local(runner):
         return 1
     cores = cores or len(os.sched_getaffinity(0))
     return max(1, cores // (num_workers or cores))
