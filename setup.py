@@ -25,6 +25,9 @@ REQUIRES = [
     # repairs double-encoded UTF-8 in feeds, only where the repair is unambiguous
     "ftfy>=6.1",
     "xxhash>=3.4",
+    # winnowing's sliding-window minimum (sliding_window_view); apache-beam and pyarrow
+    # already install it
+    "numpy>=1.22",
     # robots.txt as Scrapy reads it: wildcards, Allow precedence, Crawl-delay (the standard
     # library's robotparser supports none of the wildcard rules sites use).
     "protego>=0.3",
