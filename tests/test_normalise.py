@@ -4,7 +4,8 @@ import pytest
 
 from schemas.records import FeedEntry
 from transforms.dates import date_from_url, page_zone, parse_datetime, plausible
-from transforms.language import choose_language, declared_code, detect_language
+from transforms.language import (choose_language, declared_code, detect_language,
+                                 identify_language)
 from transforms.normalise import build_article, canonical_url_for, choose_published
 from transforms.titles import choose_title, display_name, strip_site_name
 
@@ -94,6 +95,16 @@ def test_title_decorations_and_kickers_the_sources_do_not_share():
     bhaskar = "समस्तीपुर पुलिस ने 2 बदमाशों को पकड़ा: दो दिनों के अंदर चोरी कांड का किया खुलासा"
     assert choose_title({"og": bhaskar + " - Samastipur News", "jsonld": bhaskar},
                         ["Dainik Bhaskar"]) == (bhaskar, "jsonld")
+    # Nikkei: og:title is the document title's template (it ends in the site name) and words
+    # the headline differently; the JSON-LD headline is the one the newsroom declared
+    nikkei = "イオン銀行社長解任、金融庁処分で 持ち株社長も引責"
+    assert choose_title({"og": "イオン銀行の小林裕明社長解任、金融庁処分で 持ち株社長も引責 - 日本経済新聞",
+                         "jsonld": nikkei, "h1": nikkei},
+                        ["日本経済新聞"]) == (nikkei, "jsonld")
+    # ... but without a JSON-LD headline such an og:title is still the first choice
+    assert choose_title({"og": "Steigende US-Zinsen setzen Dax zu | Börsen-Zeitung",
+                         "h1": "Dax unter Druck"}, ["Börsen-Zeitung"]) == (
+        "Steigende US-Zinsen setzen Dax zu", "og")
     # SRF: og and <h1> put different kickers over the same quote
     quote = "«Die israelische Zurückhaltung hat viel mit den USA zu tun»"
     assert choose_title({"og": "Iranischer Angriff auf Israel: " + quote,
@@ -117,6 +128,29 @@ def test_title_cut_short_by_an_unescaped_quote_is_passed_over():
     assert choose_title({"og": cut, "jsonld": jsonld, "h1": h1}, []) == (jsonld, "jsonld")
     # a shorter headline that merely starts like a longer one is no cut
     assert choose_title({"og": "Sieger", "h1": "Sieger und Besiegte"}, []) == ("Sieger", "og")
+
+
+# Isolezwe (Zulu) and Dizindaba (Xhosa) both declare <html lang="en">; langdetect, which has
+# no profile for either, calls them Swahili.
+ZULU = ("LUSELUDE ukhalo ngempi yokuqedwa inkinga yemilutha yewunga enkabeni yeTheku. Lokhu kuza "
+        "emva kokuvimbanisa kwayo emgwaqweni uChe Guevara - owawaziwa ngoMoore Road - ngemijondolo "
+        "kaseyili noplastiki.")
+XHOSA = ("Iindaba zakutshanje ezimnandi ngakulutsha oluthwaxwa yentswela ngqesho zezo zinge Sebe "
+         "lezeKhaya nelazise okokuba ligaya isigaba sesibini senyathelo lokuheha amawaka angama "
+         "4000 olutsha olungaphangeliyo.")
+
+
+def test_a_language_langdetect_cannot_name_gets_a_second_opinion():
+    assert detect_language(ZULU)[0] == "sw"
+    assert identify_language(ZULU, ["en"])[::2] == ("zu", "py3langid")
+    assert identify_language(XHOSA, ["en-US"])[::2] == ("xh", "py3langid")
+    # no contradiction, no second opinion: langdetect's answer stands
+    assert identify_language(ZULU, [])[::2] == ("sw", "detected")
+    # a second opinion naming a language langdetect knows does not overrule it
+    german = "Die Bundesregierung hat am Mittwoch in Berlin neue Regeln für den Handel beschlossen."
+    assert identify_language(german, ["en"])[::2] == ("de", "detected")
+    # the py3langid detector needs no second opinion
+    assert identify_language(ZULU, ["en"], "py3langid")[::2] == ("zu", "detected")
 
 
 def test_language_declared_codes_and_unsupported_languages():

@@ -95,12 +95,32 @@ def choose_language(detected, score, declared, known=SUPPORTED):
     return detected, score, "detected"
 
 
+# A second detector's answer counts only when it is at least this sure.
+SECOND_OPINION_MIN = 0.5
+
+
+def identify_language(text, declared, detector="langdetect"):
+    """(code, score, source) of a page's text given its declared languages.
+
+    langdetect names only its 55 profiles: Zulu and Xhosa text comes out as Swahili, with
+    probability 1.0. So where its answer contradicts the page's declaration, py3langid (97
+    languages) is asked too, and a language only it can name wins. Pages whose detector and
+    declaration agree, most of them, pay for one detector."""
+    detected, score = detect_language(text, detector=detector)
+    code, score, source = choose_language(detected, score, declared, supported(detector))
+    first = next((c for c in map(declared_code, declared) if c), None)
+    if detector == "langdetect" and source == "detected" and first and first != code:
+        other, other_score = detect_language(text, detector="py3langid")
+        if other and other not in SUPPORTED and other_score >= SECOND_OPINION_MIN:
+            return other, other_score, "py3langid"
+    return code, score, source
+
+
 def with_language(element, detector="langdetect"):
     """(entry, url, fetched_at, page) with `language` and `language_score` in the page."""
     entry, final_url, fetched_at, page = element
-    detected, score = detect_language(page["text"], detector=detector)
     declared = list(page.get("declared_language") or []) + [entry.feed_language]
-    language, score, _ = choose_language(detected, score, declared, supported(detector))
+    language, score, _ = identify_language(page["text"], declared, detector)
     return entry, final_url, fetched_at, {**page, "language": language, "language_score": score}
 
 
