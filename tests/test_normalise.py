@@ -88,6 +88,13 @@ def test_title_precedence():
                         ["Site"]) == ("A story!", "og")
     assert choose_title({"title": "A story | Site"}, ["Site"]) == ("A story", "title")
     assert choose_title({}, []) == (None, "none")
+    # a title that is only the site's name (an og:title left at its default) is no headline
+    assert choose_title({"og": "The Daily Meridian", "h1": "Storm closes port"},
+                        ["The Daily Meridian"]) == ("Storm closes port", "h1")
+    # ... unless every source says it: then the "site name" is the headline (MSN's
+    # application-name repeats the headline)
+    assert choose_title({"og": "Storm closes port", "h1": "Storm closes port"},
+                        ["MSN", "Storm closes port"]) == ("Storm closes port", "og")
 
 
 def test_title_decorations_and_kickers_the_sources_do_not_share():
@@ -98,8 +105,8 @@ def test_title_decorations_and_kickers_the_sources_do_not_share():
     # Nikkei: og:title is the document title's template (it ends in the site name) and words
     # the headline differently; the JSON-LD headline is the one the newsroom declared
     nikkei = "イオン銀行社長解任、金融庁処分で 持ち株社長も引責"
-    assert choose_title({"og": "イオン銀行の小林裕明社長解任、金融庁処分で 持ち株社長も引責 - 日本経済新聞",
-                         "jsonld": nikkei, "h1": nikkei},
+    og = "イオン銀行の小林裕明社長解任、金融庁処分で 持ち株社長も引責 - 日本経済新聞"
+    assert choose_title({"og": og, "jsonld": nikkei, "h1": nikkei},
                         ["日本経済新聞"]) == (nikkei, "jsonld")
     # ... but without a JSON-LD headline such an og:title is still the first choice
     assert choose_title({"og": "Steigende US-Zinsen setzen Dax zu | Börsen-Zeitung",

@@ -45,7 +45,8 @@ def _py3langid():
 def detect_language(text, hint=None, detector="langdetect"):
     """(ISO 639-1 code, probability) of text, or (hint, None) when the text says nothing.
 
-    Only the first MAX_CHARS characters are read (see above). Chinese variants (zh-cn, zh-tw) fold to `zh`, Norwegian (nb, nn) to `no`.
+    Only the first MAX_CHARS characters are read (see above). Chinese variants (zh-cn, zh-tw)
+    fold to `zh`, Norwegian (nb, nn) to `no`.
     """
     sample = (text or "")[:MAX_CHARS]
     if sum(ch.isalpha() for ch in sample) < 20:

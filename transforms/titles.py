@@ -86,25 +86,31 @@ def _cut_at_quote(text, others):
 
 
 def choose_title(candidates, site_names):
-    """(title, source) from {source: raw title}: the first usable one by PREFERENCE, except
-    that a title cut short by a stray quote is not usable, an og:title made from the document
-    title's template (it carries the site name or another label) yields to the JSON-LD
-    headline, and a kicker the <h1> does not share is left out."""
+    """(title, source) from {source: raw title}: the first usable one by PREFERENCE. A title
+    cut short by a stray quote, or that is only the site's name, is not usable; an og:title
+    made from the document title's template (it carries the site name or another label) yields
+    to the JSON-LD headline; a kicker the <h1> does not share is left out."""
     spaced = {source: re.sub(r"\s+", " ", candidates.get(source) or "").strip()
               for source in PREFERENCE}
-    clean, labelled = {}, set()
+    site_keys = {_key(n) for n in site_names if n and _key(n)}
+    clean, labelled, bare_names = {}, set(), []
     for source, text in spaced.items():
-        if text and len(text) <= 400 and not _cut_at_quote(text, spaced.values()):
-            clean[source] = strip_site_name(text, site_names).strip() or text
-            if clean[source] != text:
-                labelled.add(source)
+        if not text or len(text) > 400 or _cut_at_quote(text, spaced.values()):
+            continue
+        if _key(text) in site_keys:     # og:title left at the site's default, or a site
+            bare_names.append((text, source))   # "name" that is really the headline (MSN)
+            continue
+        clean[source] = strip_site_name(text, site_names).strip() or text
+        if clean[source] != text:
+            labelled.add(source)
     if not clean:
-        return None, "none"
+        return bare_names[0] if bare_names else (None, "none")
     source = next(iter(clean))
     title = clean[source]
-    if source == "og" and clean.get("jsonld") and (
-            "og" in labelled or _decorated(title, clean["jsonld"])):
-        return clean["jsonld"], "jsonld"
+    jsonld = clean.get("jsonld")
+    if source == "og" and jsonld and _key(jsonld) != _key(title) and (
+            "og" in labelled or _decorated(title, jsonld)):
+        return jsonld, "jsonld"
     shared = _shared_headline(title, clean.get("h1")) if source != "h1" else None
     return (shared, source) if shared else (title, source)
 
