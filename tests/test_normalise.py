@@ -108,7 +108,12 @@ def test_title_decorations_and_kickers_the_sources_do_not_share():
     og = "イオン銀行の小林裕明社長解任、金融庁処分で 持ち株社長も引責 - 日本経済新聞"
     assert choose_title({"og": og, "jsonld": nikkei, "h1": nikkei},
                         ["日本経済新聞"]) == (nikkei, "jsonld")
-    # ... but without a JSON-LD headline such an og:title is still the first choice
+    # ... unless the JSON-LD headline is the same one cut short (Google's 110-character limit)
+    long = "Sweden tells 5,000,000 households how to survive a war in a new pamphlet sent to " \
+           "every home, the first since the Cold War"
+    assert choose_title({"og": long + " | Metro News", "jsonld": long[:110] + "…"},
+                        ["Metro News"]) == (long, "og")
+    # ... and without a JSON-LD headline such an og:title is still the first choice
     assert choose_title({"og": "Steigende US-Zinsen setzen Dax zu | Börsen-Zeitung",
                          "h1": "Dax unter Druck"}, ["Börsen-Zeitung"]) == (
         "Steigende US-Zinsen setzen Dax zu", "og")

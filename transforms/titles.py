@@ -108,9 +108,9 @@ def choose_title(candidates, site_names):
     source = next(iter(clean))
     title = clean[source]
     jsonld = clean.get("jsonld")
-    if source == "og" and jsonld and _key(jsonld) != _key(title) and (
-            "og" in labelled or _decorated(title, jsonld)):
-        return jsonld, "jsonld"
+    if source == "og" and jsonld and (_decorated(title, jsonld) or (
+            "og" in labelled and not _key(title).startswith(_key(jsonld)))):
+        return jsonld, "jsonld"      # (a JSON-LD headline cut to 110 characters does not win)
     shared = _shared_headline(title, clean.get("h1")) if source != "h1" else None
     return (shared, source) if shared else (title, source)
 
