@@ -31,10 +31,14 @@ def _is_site(segment, site_keys):
     return any(key == k or (len(k) >= 3 and (k in key or key in k)) for k in site_keys)
 
 
+def _site_keys(site_names):
+    return {_key(n) for n in site_names if n and len(_key(n)) >= 2}
+
+
 def strip_site_name(title, site_names):
     """Drop site-name segments at either end ("Headline | Site", "Site - Headline",
     "Headline – DW – 13.06.2023"); everything after the first trailing match goes too."""
-    site_keys = {_key(n) for n in site_names if n and len(_key(n)) >= 2}
+    site_keys = _site_keys(site_names)
     parts = _SEPARATOR.split(title)
     seps = _SEPARATOR.findall(title)
     if len(parts) < 2 or not site_keys:
@@ -92,7 +96,7 @@ def choose_title(candidates, site_names):
     to the JSON-LD headline; a kicker the <h1> does not share is left out."""
     spaced = {source: re.sub(r"\s+", " ", candidates.get(source) or "").strip()
               for source in PREFERENCE}
-    site_keys = {_key(n) for n in site_names if n and _key(n)}
+    site_keys = _site_keys(site_names)
     clean, labelled, bare_names = {}, set(), []
     for source, text in spaced.items():
         if not text or len(text) > 400 or _cut_at_quote(text, spaced.values()):
