@@ -1,6 +1,7 @@
-"""Metadata accuracy on metadata-dev: newsbeam beside trafilatura and htmldate, same pages, same run.
+"""Metadata accuracy on metadata-dev: newsbeam beside trafilatura and htmldate, same pages and run.
 
     python benchmarks/metadata_eval.py --data ../shared/evaldata/metadata-dev [--show-misses]
+        [--feeds ../shared/evaldata/real-feeds] [--unseen ../shared/evaldata/article-body]
 
 Scoring (the dataset README's suggestion):
 - title: exact match after whitespace normalisation;
@@ -10,8 +11,9 @@ Scoring (the dataset README's suggestion):
   which the rules of issue 5 forbid; "exact set" scores against the expected names other than the
   publisher's display name, and "issue rules" also removes from the expectation the names that
   match the site's own names (og:site_name, domain) or contain a newsroom word (Redaktion, staff,
-  newsroom). Junk: a page where a returned name is not a person (contains digits, @, a URL, a
-  role word, or more than five words);
+  newsroom). Junk: a page where a returned name is not a person (digits, @, a URL, a role
+  word, author-box link text, a date word, a credential, a user name, a leading "The", or more
+  than five words). --unseen counts junk on article-body too, whose pages no rule was tuned on;
 - date: same calendar day (in the expectation's zone), and same instant to the minute for the
   pages whose expectation carries an offset;
 - language: exact ISO 639-1.
@@ -28,12 +30,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from schemas.records import FeedEntry  # noqa: E402
+from transforms.bylines import AGENCIES  # noqa: E402
 from transforms.extract import extract_page  # noqa: E402
 from transforms.language import with_language  # noqa: E402
 from transforms.normalise import build_article  # noqa: E402
 
-_JUNK = re.compile(r"\d|@|https?:|www\.|\b(staff|redaktion|editor|reporter|photo|foto|"
-                   r"von|by)\b", re.I)
+# Not a person: digits, an address, a role, a newsroom, link text of an author box, a date,
+# a credential, a user name, a leading "The" (agencies aside, which are scored as credits)
+_JUNK = re.compile(r"\d|@|https?:|www\.|admin|\b(staff|redaktion|editor|editor-at-large|reporter|"
+                   r"writer|correspondent|columnist|photo|foto|von|by|view|archive|rss|about|"
+                   r"text|текст|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|"
+                   r"february|march|july|september|october|november|december)\b|^the\s|"
+                   r"^(ms|md|phd|rd|rdn|mba|mph)$", re.I)
 
 
 def norm(text):
@@ -45,6 +53,8 @@ def name_set(names):
 
 
 def is_junk(name):
+    if name.strip().casefold() in AGENCIES:
+        return False
     return bool(_JUNK.search(name)) or len(name.split()) > 5
 
 
@@ -121,8 +131,8 @@ def htmldate_meta(html, url):
 
 
 def evaluate(name, fn, pages, show_misses=False):
-    s = {"title": 0, "authors": 0, "authors_rules": 0, "junk": 0, "day": 0, "minute": 0, "lang": 0, "offset_pages": 0,
-         "author_pages": 0, "seconds": 0.0}
+    s = {"title": 0, "authors": 0, "authors_rules": 0, "junk": 0, "day": 0, "minute": 0,
+         "lang": 0, "offset_pages": 0, "author_pages": 0, "seconds": 0.0}
     misses = []
     for file_name, item, html in pages:
         started = time.perf_counter()
@@ -162,6 +172,27 @@ def evaluate(name, fn, pages, show_misses=False):
     return s
 
 
+def unseen_junk(folder, now, show=False):
+    """Junk bylines on pages no rule was tuned on (article-body: no author truth, so only junk
+    is scored): (pages, pages with names, pages with junk) for newsbeam and trafilatura."""
+    truth = json.loads((folder / "ground-truth.json").read_text())
+    counts = {"newsbeam": [0, 0, 0], "trafilatura": [0, 0, 0]}
+    for path in sorted((folder / "html").glob("*.html.gz")):
+        html = gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
+        url = truth[path.name.split(".")[0]]["url"]
+        for name, fn in (("newsbeam", lambda h, u: newsbeam(h, u, now)),
+                         ("trafilatura", trafilatura_meta)):
+            names = (fn(html, url) or {}).get("authors") or []
+            junk = [a for a in names if is_junk(a)]
+            c = counts[name]
+            c[0] += 1
+            c[1] += bool(names)
+            c[2] += bool(junk)
+            if junk and show and name == "newsbeam":
+                print(f"  [unseen] {path.name[:16]} {url[:60]} junk: {junk}")
+    return counts
+
+
 def real_feeds(folder):
     """(entries with a date string, of them parsed) over every feed of real-feeds/."""
     import feedparser
@@ -188,6 +219,8 @@ def main():
                                               / "evaldata" / "metadata-dev"))
     parser.add_argument("--show-misses", action="store_true")
     parser.add_argument("--feeds", help="also parse every entry date of this real-feeds folder")
+    parser.add_argument("--unseen", help="also count junk bylines on this article-body folder "
+                                         "(pages the rules were not tuned on)")
     args = parser.parse_args()
     data = Path(args.data)
     expected = json.loads((data / "expected.json").read_text())
@@ -216,6 +249,12 @@ def main():
               f"{pct('day', n)} | {pct('minute', offset_pages)} | "
               f"{pct('lang', n) if name.startswith('newsbeam') else '-'} | "
               f"{s['seconds'] / n * 1000:.1f} |")
+    if args.unseen:
+        print()
+        for name, (pages_seen, named, junk) in unseen_junk(Path(args.unseen), now,
+                                                           args.show_misses).items():
+            print(f"unseen pages ({args.unseen}), {name}: junk bylines on {junk} of "
+                  f"{pages_seen} pages ({junk / pages_seen:.1%}; {named} pages name someone)")
     if args.feeds:
         dated, parsed = real_feeds(Path(args.feeds))
         print(f"\nreal feeds: {parsed} of {dated} entry dates parsed")

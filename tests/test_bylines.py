@@ -6,7 +6,8 @@ from transforms.bylines import choose_bylines, clean_bylines, first_last
 
 @pytest.mark.parametrize("raw, publishers, authors, agencies", [
     (["By Jane Doe and John Smith"], [], ["Jane Doe", "John Smith"], []),
-    (["Anna Müller, Jörg Weiß & Zoë Ångström"], [], ["Anna Müller", "Jörg Weiß", "Zoë Ångström"], []),
+    (["Anna Müller, Jörg Weiß & Zoë Ångström"], [],
+     ["Anna Müller", "Jörg Weiß", "Zoë Ångström"], []),
     (["Von Max Mustermann"], [], ["Max Mustermann"], []),
     (["Par Marie Dupont"], [], ["Marie Dupont"], []),
     (["Di Maio"], [], ["Di Maio"], []),                          # a surname, not "by"
@@ -35,6 +36,25 @@ from transforms.bylines import choose_bylines, clean_bylines, first_last
     (["Hessenschau De; Frankfurt; Germany"], ["hessenschau.de"], [], []),  # publisher + place
     (["Le Figaro et AFP"], ["Le Figaro"], [], ["AFP"]),
     (["DURBAN LOCAL", "author"], ["Durban Local"], [], []),
+    # article-body (pages no rule was tuned on when these were found)
+    (["TOM KRISHER, AP Auto Writer"], [], ["TOM KRISHER"], ["AP"]),  # a desk credit
+    (["Chris Cillizza, CNN Editor-at-large"], ["cnn"], ["Chris Cillizza"], []),
+    (["Jill Disis, CNN Business"], ["CNN"], ["Jill Disis"], []),
+    (["ERIC TUCKER Associated Press"], [], ["ERIC TUCKER"], ["Associated Press"]),
+    (["Natalie Musumeci", "View author archive", "Get author RSS feed"], [],
+     ["Natalie Musumeci"], []),                                        # author box links
+    (["Victor Davis Hanson", "About Victor Davis Hanson"], [], ["Victor Davis Hanson"], []),
+    (["Mike Wuerthele and Malcolm Owen Monday, November 18"], [],
+     ["Mike Wuerthele", "Malcolm Owen"], []),                          # the byline's date
+    (["Carrie Arnold November 18, 2019"], [], ["Carrie Arnold"], []),
+    (["Theresa May", "June 5"], [], ["Theresa May"], []),             # a month that is a name
+    (["Sunday Alamba"], [], ["Sunday Alamba"], []),                   # a weekday that is a name
+    (["Ilana Muhlstein, MS, RDN"], [], ["Ilana Muhlstein"], []),      # credentials
+    (["Текст: Лида Буслаева", "Фото: Getty"], [], ["Лида Буслаева"], []),
+    (["Jdadmin"], [], [], []),                                          # a CMS user name
+    (["The Russian and Syrian defense ministries"], [], [], []),        # prose, not names
+    (["Ursula von der Leyen"], [], ["Ursula von der Leyen"], []),
+    (["The Associated Press"], [], [], ["The Associated Press"]),
 ])
 def test_clean_bylines(raw, publishers, authors, agencies):
     assert clean_bylines(raw, publishers) == (authors, agencies)

@@ -4,15 +4,16 @@ import unicodedata
 
 # Wire agencies: they go to `agencies`, never to `authors`. Keys are casefolded.
 AGENCIES = {name.casefold(): name for name in (
-    "AP", "Associated Press", "Reuters", "AFP", "Agence France-Presse", "dpa",
-    "Deutsche Presse-Agentur", "SDA", "Keystone-SDA", "APA", "KNA", "epd", "EFE",
+    "AP", "Associated Press", "The Associated Press", "Reuters", "AFP", "Agence France-Presse",
+    "dpa", "Deutsche Presse-Agentur", "SDA", "Keystone-SDA", "APA", "KNA", "epd", "EFE",
     "Europa Press", "ANSA", "ANP", "Belga", "PA", "PA Media", "Press Association", "Kyodo",
     "Yonhap", "Xinhua", "TASS", "RIA Novosti", "UPI", "AAP", "CP", "The Canadian Press",
     "NTB", "TT", "Ritzau", "STT", "CTK", "PAP", "MTI", "Anadolu", "IANS", "PTI", "ANI",
 )}
 
-_PREFIX = re.compile(r"^\s*(by|von|par|por|przez|autor|autorin|author|text|texte|reporting by|"
-                     r"written by)\s*:?\s+", re.I)
+_PREFIX = re.compile(r"^\s*(by|von|par|por|przez|autor|autorin|author|text|texte|текст|автор|"
+                     r"reporting by|written by|about|more from|more by|posts by|articles by)"
+                     r"\s*:?\s+", re.I)
 # A label before the prefix ("Capital Von Jemima Kelly": a section name, title-cased by the
 # extractor); at least two words must follow, none of them a name particle ("Von Der Leyen").
 _LABELLED_PREFIX = re.compile(r"^.{1,40}?\s(?:by|von|par|por|przez)\s+"
@@ -33,12 +34,63 @@ _GENERIC = re.compile(r"^(staff|editor|editors|newsroom|admin|redaktion|rédacti
                       r"editorial|web desk|news desk|desk|reporter|correspondent|contributor|"
                       r"guest|journalist|author|authors|anonymous|unknown|none)$|"
                       r"redaktion|newsroom|\bstaff\b", re.I)
+# Link texts of author boxes ("View author archive", "Get author RSS feed", "View More Articles")
+_INTERFACE = re.compile(r"\b(view|see|read|get|browse|follow)\b.*\b(articles?|archive|posts?|"
+                        r"stories|rss|feed|profile|bio|more)\b", re.I)
+# Photo credits, post-nominal credentials ("Ilana Muhlstein, MS, RDN"), user names ("Jdadmin")
+_NOT_A_PERSON = re.compile(r"^(photos?|foto|fotos|фото|bild|image|images)\b|"
+                           r"^(md|phd|ms|ma|msc|mba|mph|rd|rdn|rn|do|jd|cfa|cpa|dds|lcsw)$|"
+                           r"admin", re.I)
+# A byline's date ("Malcolm Owen Monday, November 18, 2019" split at its commas): after a name,
+# a weekday, or a month that is no first name, ends it; a part that is only a date is no name.
+# Before a name the same word is a name ("Sunday Alamba").
+_WEEKDAY = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_MONTH = r"january|february|march|july|september|october|november|december"
+_DATE_TAIL = re.compile(rf"\s+\b({_WEEKDAY}|{_MONTH}|(?:april|may|june|august)(?=\s+\d))\b.*$",
+                        re.I)
+_DATE_ONLY = re.compile(rf"^({_WEEKDAY}|{_MONTH}|april|may|june|august)\b[\s\d,.:]*$", re.I)
+# Lower-case words a name may hold ("Ursula von der Leyen", "Luiz Inácio Lula da Silva")
+_PARTICLES = {"von", "van", "der", "den", "de", "da", "del", "della", "di", "du", "la", "le", "dos",
+              "das", "bin", "ibn", "al", "el", "ter", "ten", "zu", "af", "av", "y", "e"}
+_ROLE_WORD = re.compile(r"\b(writer|editor|editor-at-large|correspondent|reporter|columnist|"
+                        r"contributor|producer|photographer|critic)s?$", re.I)
 _CORPORATE = re.compile(r"\b(inc|gmbh|ltd|llc|ag|plc|s\.a|media group|verlag|nachrichten|"
                         r"news|online|zeitung|digital)\.?$", re.I)
 
 
 def _key(text):
     return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _credit_line(part, publisher_keys):
+    """The agency of a credit line that is no person ("AP Sports Writer", "CNN Editor-at-large",
+    "CNN Business": an agency's or the publisher's name, then a desk or a role) as
+    (True, agency or None); (False, None) for anything else."""
+    words = part.split()
+    for n in (3, 2, 1):
+        head = " ".join(words[:n])
+        if len(words) > n and (head.casefold() in AGENCIES or _key(head) in publisher_keys):
+            if head.casefold() in AGENCIES and not _ROLE_WORD.search(part):
+                return False, None       # "AP" then a name is someone else's, not a desk
+            return True, AGENCIES.get(head.casefold())
+    return False, None
+
+
+def _trailing_agency(part):
+    """(name, agency) of "ERIC TUCKER Associated Press", else (part, None)."""
+    words = part.split()
+    for n in (3, 2, 1):
+        tail = " ".join(words[-n:])
+        if len(words) >= n + 2 and tail.casefold() in AGENCIES:
+            return " ".join(words[:-n]), AGENCIES[tail.casefold()]
+    return part, None
+
+
+def _looks_like_prose(part):
+    """Words of a sentence, not a name: "The Russian", "Syrian defense ministries"."""
+    words = part.split()
+    lower = [w for w in words if w.islower() and w.isalpha() and w not in _PARTICLES]
+    return (len(words) > 1 and words[0].casefold() == "the") or len(lower) >= 2
 
 
 def _split(raw):
@@ -83,10 +135,19 @@ def clean_bylines(raw_names, publishers=()):
             if _DOMAIN.search(part):
                 continue
             part = re.sub(r"\s+", " ", _HANDLE.sub(" ", part)).strip(" .,:-–—\t*()")
-            if _GENERIC.search(part):
+            if _GENERIC.search(part) or _INTERFACE.search(part) or _NOT_A_PERSON.search(part) \
+                    or _DATE_ONLY.match(part):
+                continue
+            is_credit, credited = _credit_line(part, publisher_keys)
+            if is_credit:
+                if credited and credited not in agencies:
+                    agencies.append(credited)
                 continue
             part = _PREFIX.sub("", part)
             part = _ROLE.sub("", _AMBIGUOUS_PREFIX.sub("", _LABELLED_PREFIX.sub("", part)))
+            part, trailing = _trailing_agency(_DATE_TAIL.sub("", part).strip(" .,:-–—\t*()"))
+            if trailing and trailing not in agencies:
+                agencies.append(trailing)
             part = part.strip(" .,:-–—\t*()")
             key = _key(part)
             if not key or key in seen or len(part) > 60 or not any(c.isalpha() for c in part):
@@ -96,7 +157,10 @@ def clean_bylines(raw_names, publishers=()):
             if key in publisher_keys:
                 continue                                  # AP on apnews.com is the publisher
             if agency.casefold() in AGENCIES:
-                agencies.append(agency)
+                if agency not in agencies:
+                    agencies.append(agency)
+            elif _looks_like_prose(part) or _NOT_A_PERSON.search(part):
+                continue
             elif (led_by_publisher or _CORPORATE.search(part)
                   or (part.islower() and " " not in part)      # a handle or a slug
                   or any(k in key or (len(key) >= 5 and key in k)
