@@ -80,3 +80,20 @@ def test_jsonld_headline_is_unescaped():
       {"@type": "NewsArticle", "headline": "T&#039;rkiye: &quot;son durum&quot;"}
       </script></head><body><p>x</p></body></html>""")
     assert page_metadata(page)["titles"]["jsonld"] == 'T\'rkiye: "son durum"'
+
+
+def test_an_h1_that_links_home_is_the_site_name_not_the_headline():
+    from trafilatura.utils import load_html
+
+    from transforms.extract import page_metadata
+    # Entermedia (article-body): the header's <h1> is the site's name, linked to the home page
+    page = load_html("""<html><body><a href="/"><h1>엔터 미디어</h1></a>
+      <p>text</p></body></html>""")
+    assert page_metadata(page)["titles"]["h1"] is None
+    page = load_html("""<html><body><h1><a href="https://x.example/">X News</a></h1>
+      <h1>Storm closes the port</h1></body></html>""")
+    assert page_metadata(page)["titles"]["h1"] == "Storm closes the port"
+    # a headline linked to its own article stays (AppleInsider)
+    page = load_html("""<html><body><a href="//x.example/articles/19/11/18/story">
+      <h1>Apple to name favorite apps</h1></a></body></html>""")
+    assert page_metadata(page)["titles"]["h1"] == "Apple to name favorite apps"

@@ -78,6 +78,13 @@ def test_date_from_url():
     ("Climate change: Labor on track to hit 2030 target", ["The West Australian", "thewest"],
      "Climate change: Labor on track to hit 2030 target"),
     ("Nahost - Lage in Gaza - Die Tagesschau", ["tagesschau"], "Nahost - Lage in Gaza"),
+    # article-body: a headline segment that holds the site's name is no site name
+    ("The Guardian view on Hong Kong: a city on the brink | Editorial", ["The Guardian"],
+     "The Guardian view on Hong Kong: a city on the brink | Editorial"),
+    ("Take C.A.R.E. - comwrap auf der DMEXCO 2018", ["comwrap"],
+     "Take C.A.R.E. - comwrap auf der DMEXCO 2018"),
+    ("Sweden tells households how to survive | World News | Metro News", ["metro"],
+     "Sweden tells households how to survive | World News"),
 ])
 def test_site_names_are_stripped_but_kickers_and_dashes_stay(title, sites, expected):
     assert strip_site_name(title, sites) == expected

@@ -88,6 +88,16 @@ def _people(value):
     return []
 
 
+def _links_home(node):
+    """Whether an element sits in, or holds, a link to the site's home page: an <h1> that does
+    is the site's name in the header (`<a href="/"><h1>Entermedia</h1></a>`), not a headline."""
+    for link in node.xpath("ancestor::a[@href] | .//a[@href]"):
+        href = link.get("href").strip()
+        if re.fullmatch(r"(?:(?:https?:)?//[^/?#]+)?/?", href):
+            return True
+    return False
+
+
 def _text(nodes):
     for node in nodes:
         text = " ".join(node.text_content().split()) if hasattr(node, "text_content") else \
@@ -160,7 +170,7 @@ def page_metadata(tree):
             "jsonld": html_unescape(article["headline"]) if article and isinstance(
                 article.get("headline"), str) else None,
             "twitter": meta.get("twitter:title"),
-            "h1": _text(tree.xpath("//h1")),
+            "h1": _text([h for h in tree.xpath("//h1") if not _links_home(h)]),
             "title": _text(tree.xpath("//head/title")),
         },
         "site_names": [n for n in (meta.get("og:site_name"), meta.get("application-name"),

@@ -23,12 +23,16 @@ def _key(text):
 
 
 def _is_site(segment, site_keys):
+    """Whether a title segment is the site's name: equal to one of its names, or (at most four
+    words) holding one or held by one ("NDR.de", "Metro News"). A longer segment that holds the
+    name is a headline about the site ("The Guardian view on Hong Kong")."""
     key = _key(segment)
     if not key:
         return True
     if _DATE.match(segment.strip()):
         return True
-    return any(key == k or (len(k) >= 3 and (k in key or key in k)) for k in site_keys)
+    short = len(segment.split()) <= 4
+    return any(key == k or (len(k) >= 3 and short and (k in key or key in k)) for k in site_keys)
 
 
 def _site_keys(site_names):
