@@ -49,7 +49,7 @@ ARTICLE_SCHEMA = pa.schema([
            "Canonical form: rel=canonical or og:url when on the same site, else the final URL; "
            "scheme and host lower-cased, default port, fragment and tracking parameters removed.", False),
     _field("feed_url", pa.string(), "The feed the entry came from.", False),
-    _field("source", pa.string(), "Publisher display name: the feed list's name for the feed, else og:site_name (or application-name, JSON-LD publisher), else the feed title."),
+    _field("source", pa.string(), "Publisher display name: the feed list's name for the feed, else the page's declared name (og:site_name, application-name, JSON-LD publisher; one that looks like the registered domain first, addresses, handles and copyright lines skipped), else trafilatura's guess, else the feed title, without a tagline; else the registered domain."),
     _field("source_domain", pa.string(), "Registered domain of url (Public Suffix aware), or the host for IPs."),
     _field("title", pa.string(), "Headline: og:title, else the JSON-LD headline, <h1>, twitter:title, the feed entry's title, <title>; site name and dates removed from either end, an og:title that carries the site name or a trailing label (a copy of the <title> template) yields to a JSON-LD headline, and a kicker the <h1> does not share is left out."),
     _field("title_source", pa.string(), "Which declaration gave the title: og, jsonld, h1, twitter, feed, title, page (trafilatura) or none."),

@@ -7,7 +7,7 @@ from transforms.dates import date_from_url, page_zone, parse_datetime, plausible
 from transforms.language import (choose_language, declared_code, detect_language,
                                  identify_language)
 from transforms.normalise import build_article, canonical_url_for, choose_published
-from transforms.titles import choose_title, display_name, strip_site_name
+from transforms.titles import choose_source, choose_title, display_name, strip_site_name
 
 NOW = datetime(2024, 8, 2, tzinfo=timezone.utc)
 
@@ -219,3 +219,26 @@ def test_build_article_combines_feed_and_page():
 ])
 def test_display_name_drops_taglines(name, expected):
     assert display_name(name) == expected
+
+
+@pytest.mark.parametrize("declared, guessed, feed_title, domain, expected", [
+    # article-body pages: what they declare, what trafilatura guessed, what we now show
+    (["U.S."], "Reuters", None, "reuters.com", "Reuters"),         # a section as og:site_name
+    (["usatoday", "USA TODAY"], "USA TODAY", None, "usatoday.com", "USA TODAY"),
+    (["https://www.newsnation.in", "News Nation"], "News Nation", None, "newsnation.in",
+     "News Nation"),
+    (["https://www.hawaiinewsnow.com"], "https://www.hawaiinewsnow.com", None,
+     "hawaiinewsnow.com", "hawaiinewsnow.com"),
+    (["@politifact"], "Politifact", None, "politifact.com", "Politifact"),
+    ([], "Copyright 2014", None, "jaraguadosul.com.br", "jaraguadosul.com.br"),
+    ([], "потеря веса до 10 кг. Отзывы", None, "vse-diety.com", "vse-diety.com"),
+    ([], "Wday_", None, "wday.ru", "Wday"),
+    ([" The Jerusalem Post | JPost.com "], "jpost.com", None, "jpost.com", "The Jerusalem Post"),
+    (["RT International", "RT"], "RT International", None, "rt.com", "RT International"),
+    (["cleveland"], "Cleveland", None, "cleveland.com", "cleveland"),  # as declared
+    ([], None, "The Verge -  Front Pages", "theverge.com", "The Verge"),
+    ([], None, None, "example.com", "example.com"),
+])
+def test_source_is_a_name_like_the_domain_when_the_page_offers_one(declared, guessed,
+                                                                    feed_title, domain, expected):
+    assert choose_source(declared, guessed, feed_title, domain) == expected

@@ -6,7 +6,7 @@ import apache_beam as beam
 from schemas.records import Reject
 from transforms.bylines import choose_bylines
 from transforms.dates import date_from_url, page_zone, parse_datetime, plausible
-from transforms.titles import choose_title, display_name
+from transforms.titles import choose_source, choose_title
 from transforms.urls import UrlError, canonicalize_url, registered_domain, same_site, stable_id
 
 REJECTS = "rejects"
@@ -74,8 +74,8 @@ def build_article(entry, final_url, fetched_at, page, run_id, now=None):
     domain = registered_domain(final_url)
     site_names = [n for n in [*page.get("site_names", []), page.get("sitename"),
                               entry.source_name, entry.feed_title, domain.split(".")[0]] if n]
-    source = entry.source_name or display_name(
-        next(iter(page.get("site_names", [])), None) or page.get("sitename") or entry.feed_title)
+    source = entry.source_name or choose_source(page.get("site_names", []), page.get("sitename"),
+                                                entry.feed_title, domain)
 
     title, title_source = choose_title({**page.get("titles", {}), "feed": entry.title},
                                        site_names)

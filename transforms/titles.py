@@ -131,3 +131,34 @@ def display_name(name):
     text = re.sub(r"\s+", " ", name).strip()
     head = re.split(r"\s+[|\-–—:·•»]{1,2}\s+|\s*[｜：]\s*", text)[0].strip()
     return head or text
+
+
+# What a page may declare as its site's name that names no site: an address, a handle, a
+# copyright line.
+_NOT_A_NAME = re.compile(r"^(https?:|www\.|@)|^(copyright|©)", re.I)
+
+
+def choose_source(declared, guessed, feed_title, domain):
+    """The publisher's display name: the first usable of the page's declared names
+    (og:site_name, application-name, JSON-LD publisher), trafilatura's guess when it resembles
+    the domain or at least a name (four words at most, no digits), the feed's title; a name
+    like the registered domain wins over one that is not ("Reuters" over og:site_name "U.S.").
+    With none, the domain itself."""
+    label = _key(domain.split(".")[0]) if domain else ""
+
+    def like_domain(name):
+        key = _key(name)
+        return len(label) >= 2 and (key.startswith(label) or (
+            min(len(key), len(label)) >= 3 and (label in key or key in label)))
+
+    names = []
+    plausible = guessed and (like_domain(guessed) or (
+        len(guessed.split()) <= 4 and not any(c.isdigit() for c in guessed)))
+    for name in [*declared, guessed if plausible else None, feed_title]:
+        name = display_name(name)
+        name = name.strip(" _-|·") if name else name
+        if name and not _NOT_A_NAME.search(name) and _key(name) and \
+                not any(name == n.capitalize() for n in names):   # trafilatura's capitalize()
+            names.append(name)
+    best = next((n for n in names if like_domain(n) and not n.islower()), None)
+    return best or next(iter(names), None) or domain
