@@ -194,10 +194,13 @@ def unseen_junk(folder, now, show=False):
 
 
 def real_feeds(folder):
-    """(entries with a date string, of them parsed) over every feed of real-feeds/."""
+    """(entries with a date string, of them parsed, entries naming authors, of them with a junk
+    name after clean_bylines) over every feed of real-feeds/."""
     import feedparser
+
+    from transforms.bylines import clean_bylines
     from transforms.feeds import FeedParseError, parse_feed
-    dated = parsed = 0
+    dated = parsed = named = junk = 0
     for path in sorted(folder.rglob("*")):
         if path.suffix not in (".xml", ".rss", ".atom"):
             continue
@@ -210,7 +213,11 @@ def real_feeds(folder):
             if raw.get("published") or raw.get("updated"):
                 dated += 1
                 parsed += bool(entry.published or entry.updated)
-    return dated, parsed
+            if entry.authors:
+                authors, _ = clean_bylines(entry.authors)
+                named += 1
+                junk += any(is_junk(a) for a in authors)
+    return dated, parsed, named, junk
 
 
 def main():
@@ -256,8 +263,9 @@ def main():
             print(f"unseen pages ({args.unseen}), {name}: junk bylines on {junk} of "
                   f"{pages_seen} pages ({junk / pages_seen:.1%}; {named} pages name someone)")
     if args.feeds:
-        dated, parsed = real_feeds(Path(args.feeds))
-        print(f"\nreal feeds: {parsed} of {dated} entry dates parsed")
+        dated, parsed, named, junk = real_feeds(Path(args.feeds))
+        print(f"\nreal feeds: {parsed} of {dated} entry dates parsed; junk authors on {junk} of "
+              f"{named} entries that name someone")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,21 @@ from transforms.bylines import choose_bylines, clean_bylines, first_last
     (["The Russian and Syrian defense ministries"], [], [], []),        # prose, not names
     (["Ursula von der Leyen"], [], ["Ursula von der Leyen"], []),
     (["The Associated Press"], [], [], ["The Associated Press"]),
+    # real feeds' <author> values (FeedReader and rss-parser fixtures, MIT: tests/fixtures/feeds)
+    (["Scappaticci, Elena, Sasportas, Valérie"], [], ["Elena Scappaticci", "Valérie Sasportas"],
+     []),                                                   # Le Figaro: "Last, First" pairs
+    (["de Rochebouët, Béatrice"], [], ["Béatrice de Rochebouët"], []),
+    (["Delterme, Jean, agence, AFP"], [], ["Jean Delterme"], ["AFP"]),
+    (["agence, AFP, figaro.fr, Le"], [], [], ["AFP"]),
+    (["Ashifa Kassam in Stanstead, Quebec"], [], ["Ashifa Kassam"], []),   # The Guardian
+    (["Sam Jones in Madrid and Stephen Burgen in Barcelona"], [],
+     ["Sam Jones", "Stephen Burgen"], []),
+    (["Jane Doe in London, John Smith in Paris"], [], ["Jane Doe", "John Smith"], []),
+    (["MERITXELL BAYARRI I JOAN TRULLOLS /AGÈNCIES"], [],
+     ["MERITXELL BAYARRI", "JOAN TRULLOLS"], []),                        # 20minutos (Catalan)
+    (["20MINUTOS.E/AGENCIAS"], [], [], []),
+    (["BreakingNews.ie"], [], [], []),
+    (["EP"], [], [], ["EP"]),                                           # Europa Press
 ])
 def test_clean_bylines(raw, publishers, authors, agencies):
     assert clean_bylines(raw, publishers) == (authors, agencies)

@@ -9,6 +9,7 @@ AGENCIES = {name.casefold(): name for name in (
     "Europa Press", "ANSA", "ANP", "Belga", "PA", "PA Media", "Press Association", "Kyodo",
     "Yonhap", "Xinhua", "TASS", "RIA Novosti", "UPI", "AAP", "CP", "The Canadian Press",
     "NTB", "TT", "Ritzau", "STT", "CTK", "PAP", "MTI", "Anadolu", "IANS", "PTI", "ANI",
+    "EP", "ACN",
 )}
 
 _PREFIX = re.compile(r"^\s*(by|von|par|por|przez|autor|autorin|author|text|texte|текст|автор|"
@@ -20,19 +21,25 @@ _LABELLED_PREFIX = re.compile(r"^.{1,40}?\s(?:by|von|par|por|przez)\s+"
                               r"(?!(?:der|dem|den|und|zu)\b)(?=\S+\s+\S)", re.I)
 # Also surname particles (Di Maio, Af Klint): stripped only when a full name remains.
 _AMBIGUOUS_PREFIX = re.compile(r"^\s*(di|door|av|af|od)\s+(?=\S+\s+\S)", re.I)
-_SPLIT = re.compile(r"\s*(?:[,;|/]|\s(?:and|und|et|y|og|och|e|&)\s)\s*", re.I)
+_SPLIT = re.compile(r"\s*(?:[,;|/]|\s(?:and|und|et|y|og|och|e|i|&)\s)\s*", re.I)
 _EMAIL = re.compile(r"\S+@\S+")
 _AGENCY_DATELINE = re.compile(r"\s+in\s+\S.*$")
+# A dateline after a name: "Sam Jones in Madrid and Stephen Burgen in Barcelona", "Ashifa Kassam
+# in Stanstead, Quebec" (the place's own comma is not a second name).
+_PLACE = r"[A-ZÀ-ÖØ-Þ][\w'.-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'.-]*)*"
+_DATELINE = re.compile(rf"\s+in\s+{_PLACE}(?:,\s*{_PLACE}(?=\s*(?:$|[;|]|\s(?:and|&)\s)))?")
 _DOMAIN_TOKEN = re.compile(r"\(?(https?://\S*|www\.\S+|\b[\w-]+\.[a-z]{2,6}\b)\)?", re.I)
 _DOMAIN = re.compile(r"(https?://|www\.|\b[\w-]+\.(com|de|org|net|fr|es|it|nl|at|ch|co\.uk|"
-                     r"uk|no|se|dk|fi|jp|in|au|ca|us|io|news)\b)", re.I)
+                     r"uk|no|se|dk|fi|jp|in|au|ca|us|io|news|ie|be|pl|pt|br|ru|cz|gr|nz|za|"
+                     r"mx|ar|cl|tv|info|eu)\b)", re.I)
 _HANDLE = re.compile(r"(^|\s)@\w+")
 _ROLE = re.compile(r"\s*[,(-]?\s*\b(staff writer|staff reporter|reporter|correspondent|editor|"
                    r"senior writer|contributor|columnist|journalist|journalistin|redakteur|"
                    r"redakteurin|photographer|fotograf)\b\)?\s*$", re.I)
 _GENERIC = re.compile(r"^(staff|editor|editors|newsroom|admin|redaktion|rédaction|redacción|"
                       r"editorial|web desk|news desk|desk|reporter|correspondent|contributor|"
-                      r"guest|journalist|author|authors|anonymous|unknown|none)$|"
+                      r"guest|journalist|author|authors|anonymous|unknown|none|agencias|"
+                      r"agències|agencies|agences|agenzie|agenturen)$|"
                       r"redaktion|newsroom|\bstaff\b", re.I)
 # Link texts of author boxes ("View author archive", "Get author RSS feed", "View More Articles")
 _INTERFACE = re.compile(r"\b(view|see|read|get|browse|follow)\b.*\b(articles?|archive|posts?|"
@@ -60,6 +67,29 @@ _CORPORATE = re.compile(r"\b(inc|gmbh|ltd|llc|ag|plc|s\.a|media group|verlag|nac
 
 def _key(text):
     return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _single_name(part):
+    words = part.split()
+    return len(words) == 1 or (len(words) == 2 and words[0].casefold() in _PARTICLES)
+
+
+def last_first_pairs(text):
+    """A feed's "Last, First" pairs in one value ("Scappaticci, Elena, Sasportas, Valérie",
+    "de Rochebouët, Béatrice", "agence, AFP") as "First Last" names (an agency alone), or
+    None when the value is not such a list (any other separator, a part of several words, an
+    odd count)."""
+    if re.search(r"[;|&/]|\s(?:and|und|et|y|og|och|e|i)\s", text, re.I):
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) < 2 or len(parts) % 2 or not all(p and _single_name(p) for p in parts):
+        return None
+    names = []
+    for last, first in zip(parts[::2], parts[1::2]):
+        agency = next((AGENCIES[p.casefold()] for p in (first, last)
+                       if p.casefold() in AGENCIES), None)
+        names.append(agency or f"{first} {last}")
+    return names
 
 
 def _credit_line(part, publisher_keys):
@@ -96,7 +126,9 @@ def _looks_like_prose(part):
 def _split(raw):
     """(text, parts) of a raw byline value: e-mails blanked, split into names."""
     text = _EMAIL.sub(" ", unicodedata.normalize("NFC", str(raw or "")))
-    return text, [p for p in _SPLIT.split(text) if p.strip()]
+    text = _DATELINE.sub("", text)
+    pairs = last_first_pairs(text)
+    return text, pairs if pairs else [p for p in _SPLIT.split(text) if p.strip()]
 
 
 def publisher_named(raw, parts=None):
@@ -150,7 +182,8 @@ def clean_bylines(raw_names, publishers=()):
                 agencies.append(trailing)
             part = part.strip(" .,:-–—\t*()")
             key = _key(part)
-            if not key or key in seen or len(part) > 60 or not any(c.isalpha() for c in part):
+            if not key or key in seen or len(part) > 60 or not any(c.isalpha() for c in part) \
+                    or any(c.isdigit() for c in part):
                 continue
             seen.add(key)
             agency = _AGENCY_DATELINE.sub("", part)       # "Associated Press in Valencia"
