@@ -144,12 +144,19 @@ def publisher_named(raw, parts=None):
 def clean_bylines(raw_names, publishers=()):
     """(authors, agencies) from raw byline strings.
 
-    Splits "A, B and C" / "A & B" / "A; B" / "By A | B"; strips prefixes (By, Von, Par, Por,
-    Di, Door, Av, Af, Od, Przez), roles, e-mails, handles and URLs; drops generic words, the
-    publisher's own names and company names; keeps the source's spelling and diacritics.
+    Splits "A, B and C" / "A & B" / "A; B" / "By A | B" (and reads "Last, First, Last, First");
+    strips prefixes (By, Von, Par, Por, Di, Door, Av, Af, Od, Przez, Текст), roles, datelines,
+    the byline's date, e-mails, handles and URLs; drops generic words, desk credits, author-box
+    link texts, credentials, the publisher's own names, company names and words of a sentence;
+    keeps the source's spelling and diacritics. Agencies, wherever they stand, go to agencies.
     """
     publisher_keys = {_key(p) for p in publishers if p and len(_key(p)) >= 2}
     authors, agencies, seen = [], [], set()
+
+    def credit(agency):
+        if agency and agency not in agencies:
+            agencies.append(agency)
+
     for raw in raw_names or []:
         if not raw:
             continue
@@ -172,14 +179,12 @@ def clean_bylines(raw_names, publishers=()):
                 continue
             is_credit, credited = _credit_line(part, publisher_keys)
             if is_credit:
-                if credited and credited not in agencies:
-                    agencies.append(credited)
+                credit(credited)
                 continue
             part = _PREFIX.sub("", part)
             part = _ROLE.sub("", _AMBIGUOUS_PREFIX.sub("", _LABELLED_PREFIX.sub("", part)))
             part, trailing = _trailing_agency(_DATE_TAIL.sub("", part).strip(" .,:-–—\t*()"))
-            if trailing and trailing not in agencies:
-                agencies.append(trailing)
+            credit(trailing)
             part = part.strip(" .,:-–—\t*()")
             key = _key(part)
             if not key or key in seen or len(part) > 60 or not any(c.isalpha() for c in part) \
@@ -190,8 +195,7 @@ def clean_bylines(raw_names, publishers=()):
             if key in publisher_keys:
                 continue                                  # AP on apnews.com is the publisher
             if agency.casefold() in AGENCIES:
-                if agency not in agencies:
-                    agencies.append(agency)
+                credit(agency)
             elif _looks_like_prose(part) or _NOT_A_PERSON.search(part):
                 continue
             elif (led_by_publisher or _CORPORATE.search(part)
