@@ -157,8 +157,10 @@ def choose_source(declared, guessed, feed_title, domain):
     for name in [*declared, guessed if plausible else None, feed_title]:
         name = display_name(name)
         name = name.strip(" _-|·") if name else name
+        # the guess title-cases a lower-case declared name (extract.trafilatura_metadata):
+        # that is no second name
         if name and not _NOT_A_NAME.search(name) and _key(name) and \
-                not any(name == n.capitalize() for n in names):   # trafilatura's capitalize()
+                not any(name == n.title() for n in names):
             names.append(name)
     best = next((n for n in names if like_domain(n) and not n.islower()), None)
     return best or next(iter(names), None) or domain
