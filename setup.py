@@ -41,7 +41,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=find_packages(include=["pipeline", "pipeline.*", "transforms", "transforms.*",
-                                    "schemas", "schemas.*"]),
+                                    "dataset", "dataset.*", "schemas", "schemas.*"]),
     # the demo corpus travels with the package: `newsbeam-demo` works from a plain install, and
     # Beam workers staged with --setup_file get everything the package needs
     package_data={"pipeline": ["demo_corpus/*.*", "demo_corpus/*/*.*", "demo_corpus/*/*/*.*"]},

@@ -27,9 +27,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import apache_beam as beam  # noqa: E402
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner  # noqa: E402
 
-from transforms.fingerprints import analyse  # noqa: E402
+from schemas.records import Article  # noqa: E402
+from transforms.dedup.fingerprints import analyse  # noqa: E402
 from transforms.grouping import GroupArticles  # noqa: E402
-from transforms.urls import registered_domain  # noqa: E402
+from transforms.web.urls import registered_domain  # noqa: E402
 
 WEEK = datetime(2019, 11, 19, 12, tzinfo=timezone.utc)
 KINDS = ("boilerplate_headline", "paragraph_dropped", "truncated_half", "typographic",
@@ -105,8 +106,9 @@ def build_corpus(originals, copies_per_kind, seed=7):
 
 
 def row(article_id, text, when, domain):
-    return {"article_id": article_id, "text": text, "published_at": when, "fetched_at": when,
-            "word_count": len(text.split()), "source_domain": domain}
+    return Article({"article_id": article_id, "text": text, "published_at": when,
+                    "fetched_at": when, "word_count": len(text.split()),
+                    "source_domain": domain}, article_id)
 
 
 def run_grouping(rows):
@@ -114,8 +116,9 @@ def run_grouping(rows):
     with tempfile.TemporaryDirectory() as tmp:
         with beam.Pipeline(runner=FnApiRunner()) as p:
             grouped = p | beam.Create(rows) | GroupArticles("eval")
-            _ = (grouped["articles"]
-                 | beam.Map(lambda a: json.dumps([a["article_id"], a["dup_id"], a["story_id"]]))
+            _ = (grouped.articles
+                 | beam.Map(lambda a: json.dumps([a.row["article_id"], a.row["dup_id"],
+                                                  a.row["story_id"]]))
                  | beam.io.WriteToText(f"{tmp}/ids"))
         lines = [json.loads(line) for path in Path(tmp).glob("ids*")
                  for line in path.read_text().splitlines()]

@@ -23,6 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from schemas.records import Article  # noqa: E402
+
 VOCAB = 40_000
 SITES = 400
 T0 = datetime(2024, 8, 1, tzinfo=timezone.utc)
@@ -89,9 +91,11 @@ def make_article(i, n):
     footer = f"Copyright site{site} media group all rights reserved subscribe to the site{site} newsletter today"
     text = "\n".join(paragraphs + [footer])
     when = T0 + timedelta(minutes=(i * 37) % (60 * 24 * 5))
-    return {"article_id": f"a{i:07d}", "text": text, "published_at": when, "fetched_at": when,
-            "word_count": len(text.split()), "source_domain": f"site{site}.example",
-            "_copy_of": f"a{source:07d}" if is_copy else None, "_event": event}
+    return Article({"article_id": f"a{i:07d}", "text": text, "published_at": when,
+                    "fetched_at": when, "word_count": len(text.split()),
+                    "source_domain": f"site{site}.example",
+                    "copy_of": f"a{source:07d}" if is_copy else None, "event": event},
+                   f"k{i:07d}")
 
 
 def run_one(n):
@@ -106,9 +110,10 @@ def run_one(n):
             articles = (p | beam.Create(list(range(n)))
                         | "Generate" >> beam.Map(make_article, n=n))
             grouped = articles | GroupArticles("bench")
-            _ = (grouped["articles"]
-                 | beam.Map(lambda a: json.dumps([a["article_id"], a["dup_id"], a["story_id"],
-                                                  a["_copy_of"], a["_event"]]))
+            _ = (grouped.articles
+                 | beam.Map(lambda a: json.dumps([a.row["article_id"], a.row["dup_id"],
+                                                  a.row["story_id"], a.row["copy_of"],
+                                                  a.row["event"]]))
                  | beam.io.WriteToText(f"{tmp}/ids"))
         elapsed = time.perf_counter() - started
         rows = [json.loads(line) for path in Path(tmp).glob("ids*")

@@ -24,7 +24,7 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner  # noqa: E
 
 from schemas.records import FeedEntry  # noqa: E402
 from transforms.fetch import FetchArticles  # noqa: E402
-from transforms.http import FetchPolicy  # noqa: E402
+from transforms.web.http import FetchPolicy  # noqa: E402
 
 PAGE = b"<html><body><article><p>" + b"A line of text for the page body. " * 60 + \
     b"</p></article></body></html>"

@@ -30,10 +30,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from schemas.records import FeedEntry  # noqa: E402
-from transforms.bylines import AGENCIES  # noqa: E402
-from transforms.extract import extract_page  # noqa: E402
+from schemas.records import ExtractedPage  # noqa: E402
+from transforms.content.article import build_article  # noqa: E402
+from transforms.content.bylines import AGENCIES  # noqa: E402
+from transforms.content.page import extract_page  # noqa: E402
 from transforms.language import with_language  # noqa: E402
-from transforms.normalise import build_article  # noqa: E402
 
 # Not a person: digits, an address, a role, a newsroom, link text of an author box, a date,
 # a credential, a user name, a leading "The" (agencies aside, which are scored as credits)
@@ -66,7 +67,7 @@ def _key(text):
 
 
 def expected_authors(item, site_names=(), rules=False):
-    """The expected names. With rules: less those the issue's rules say are not authors (the
+    """The expected names. With rules: less those our byline rules say are not authors (the
     publisher or site itself, newsroom bylines), so that obeying the rules is not a miss."""
     publisher = norm(item["publisher"]).casefold()
     names = {a for a in name_set(item.get("authors")) if a != publisher}
@@ -101,12 +102,12 @@ def newsbeam(html, url, now, detector="langdetect"):
     page = extract_page(html, url)
     if page is None:
         return None
-    _, _, _, page = with_language((entry, url, now, page), detector)
-    row = build_article(entry, url, now, page, "eval")
+    page = with_language(ExtractedPage(entry, url, now, page), detector).content
+    row = build_article(entry, url, now, page, "eval").row
     return {"title": row["title"], "authors": row["authors"] + row["agencies"],
             "published": row["published_at"], "day": row["published_date"],
             "language": row["language"], "date_source": row["date_source"],
-            "site_names": page.get("site_names", []) + [row["source_domain"].split(".")[0]]}
+            "site_names": page.site_names + [row["source_domain"].split(".")[0]]}
 
 
 def trafilatura_meta(html, url):
@@ -198,8 +199,8 @@ def real_feeds(folder):
     name after clean_bylines) over every feed of real-feeds/."""
     import feedparser
 
-    from transforms.bylines import clean_bylines
-    from transforms.feeds import FeedParseError, parse_feed
+    from transforms.content.bylines import clean_bylines
+    from transforms.content.feed import FeedParseError, parse_feed
     dated = parsed = named = junk = 0
     for path in sorted(folder.rglob("*")):
         if path.suffix not in (".xml", ".rss", ".atom"):

@@ -23,8 +23,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from schemas.tables import ARTICLE_SCHEMA  # noqa: E402
-from transforms.write import for_readers, table_to_parquet_bytes  # noqa: E402
+from dataset.parquet import for_readers, to_parquet_bytes  # noqa: E402
+from schemas.tables import ARTICLES  # noqa: E402
 
 WORDS = ("minister talks ceasefire market shares storm council vote court ruling police "
          "match league energy prices climate report health hospital school budget").split()
@@ -47,11 +47,11 @@ def synthetic(rows, sources, seed=7):
                      "published_at": when, "published_date": when.date(),
                      "date_precision": "time", "fetched_at": when, "word_count": 60,
                      "dup_id": article_id, "story_id": article_id, "run_id": "bench"})
-    return pa.Table.from_pylist(data, schema=ARTICLE_SCHEMA)
+    return pa.Table.from_pylist(data, schema=ARTICLES.schema)
 
 
 def write(path, table):
-    path.write_bytes(table_to_parquet_bytes(table))
+    path.write_bytes(to_parquet_bytes(table, ARTICLES))
 
 
 def groups_read(paths, column, value):
@@ -89,7 +89,7 @@ def main():
         root = Path(tmp)
         layouts = {}
         layouts["newsbeam (sorted)"] = [root / "sorted.parquet"]
-        write(layouts["newsbeam (sorted)"][0], for_readers(table, ARTICLE_SCHEMA, "articles"))
+        write(layouts["newsbeam (sorted)"][0], for_readers(table, ARTICLES))
         shuffled = table.take(random.Random(1).sample(range(table.num_rows), table.num_rows))
         layouts["same rows unsorted"] = [root / "shuffled.parquet"]
         write(layouts["same rows unsorted"][0], shuffled)
@@ -98,7 +98,7 @@ def main():
         step = -(-table.num_rows // args.small_files)
         for i in range(args.small_files):      # one file per run, as a loop leaves them
             part = shuffled.slice(i * step, step)
-            write(small / f"part-{i:05d}.parquet", for_readers(part, ARTICLE_SCHEMA, "articles"))
+            write(small / f"part-{i:05d}.parquet", for_readers(part, ARTICLES))
         layouts[f"{args.small_files} small files"] = sorted(small.glob("*.parquet"))
 
         value = "source-017"

@@ -22,15 +22,17 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import served_corpus  # noqa: E402
 from benchmarks.throughput import build_corpus  # noqa: E402
-from schemas.tables import ARTICLE_SCHEMA  # noqa: E402
-from transforms.extract import extract_page  # noqa: E402
-from transforms.feeds import parse_feed  # noqa: E402
+from dataset.parquet import rows_to_table, to_parquet_bytes  # noqa: E402
+from schemas.records import ExtractedPage  # noqa: E402
+from schemas.tables import ARTICLES  # noqa: E402
+from transforms.content.article import build_article  # noqa: E402
+from transforms.content.feed import parse_feed  # noqa: E402
+from transforms.content.language import detect_language  # noqa: E402
+from transforms.content.page import extract_page  # noqa: E402
+from transforms.dedup.fingerprints import analyse  # noqa: E402
 from transforms.fetch import fetch_page  # noqa: E402
-from transforms.fingerprints import analyse  # noqa: E402
-from transforms.http import Fetcher, FetchPolicy  # noqa: E402
-from transforms.language import detect_language, with_language  # noqa: E402
-from transforms.normalise import build_article  # noqa: E402
-from transforms.write import rows_to_table, table_to_parquet_bytes  # noqa: E402
+from transforms.language import with_language  # noqa: E402
+from transforms.web.http import Fetcher, FetchPolicy  # noqa: E402
 
 
 def timed(fn, items):
@@ -62,16 +64,18 @@ def main():
         costs = {"feed parse": [parse_ms] * len(entries)}
         costs["fetch"], pages = timed(lambda e: fetch_page(fetcher, e), entries)
         costs["extract"], extracted = timed(lambda p: extract_page(p.html, p.url), pages)
-        items = [(p.entry, p.url, p.fetched_at, x) for p, x in zip(pages, extracted) if x]
+        items = [ExtractedPage(p.entry, p.url, p.fetched_at, x)
+                 for p, x in zip(pages, extracted) if x]
         costs["language"], with_lang = timed(with_language, items)
         costs["language (py3langid)"], _ = timed(
-            lambda i: detect_language(i[3]["text"], detector="py3langid"), items)
+            lambda i: detect_language(i.content.text, detector="py3langid"), items)
         now = datetime.now(timezone.utc)
         costs["normalise"], rows = timed(
-            lambda i: build_article(i[0], i[1], i[2], i[3], "bench", now), with_lang)
+            lambda i: build_article(i.entry, i.url, i.fetched_at, i.content, "bench", now).row,
+            with_lang)
         costs["fingerprints"], _ = timed(lambda r: analyse(r["text"]), rows)
         started = time.perf_counter()
-        table_to_parquet_bytes(rows_to_table(rows, ARTICLE_SCHEMA, "articles"))
+        to_parquet_bytes(rows_to_table(rows, ARTICLES), ARTICLES)
         costs["parquet"] = [(time.perf_counter() - started) * 1000 / len(rows)] * len(rows)
     main_stages = [s for s in costs if s != "language (py3langid)"]
     total = sum(statistics.mean(costs[s]) for s in main_stages)

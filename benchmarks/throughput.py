@@ -123,7 +123,7 @@ def _trafilatura_parse(html):
 def isolated_loop(parse, htmls, timeout=20.0):
     """Per-page parse times measured in a child process, each page with a deadline (one page
     once hung newspaper4k for minutes). Returns (seconds, failed, timed_out)."""
-    from transforms.isolation import CallCrashed, CallTimeout, IsolatedCall
+    from transforms.runtime.isolation import CallCrashed, CallTimeout, IsolatedCall
     call = IsolatedCall(timeout)
     seconds, failed, timed_out = 0.0, 0, 0
     try:

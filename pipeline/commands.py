@@ -5,12 +5,12 @@ import json
 import logging
 import sys
 
-from pipeline.compact import DEFAULT_TARGET_MB, CompactionError, compact
-from pipeline.dataset import TABLE_DIRS
+from dataset.compact import DEFAULT_TARGET_MB, CompactionError, compact
+from dataset.publish import PublishError
+from dataset.runs import RunNotFound, latest_run_id
 from pipeline.report import write_report
-from pipeline.runs import RunNotFound, latest_run_id
 from pipeline.stats import BY, dataset_stats, format_stats
-from transforms.publish import PublishError
+from schemas.tables import TABLES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,9 +79,9 @@ def stats_command(argv):
 def compact_command(argv):
     parser = _parser("compact", "Merge the small files of each partition into few, "
                      "without changing any row. Run it between runs, not during one.")
-    parser.add_argument("--tables", type=_csv(tuple(TABLE_DIRS)),
-                        default=list(TABLE_DIRS),
-                        help="Tables to compact (default all: " + ",".join(TABLE_DIRS) + ").")
+    parser.add_argument("--tables", type=_csv(tuple(TABLES)),
+                        default=list(TABLES),
+                        help="Tables to compact (default all: " + ",".join(TABLES) + ").")
     parser.add_argument("--target_file_mb", type=int, default=DEFAULT_TARGET_MB,
                         help=f"Size of the files written (default {DEFAULT_TARGET_MB}); files "
                         "over half of it are left as they are.")

@@ -20,15 +20,16 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import (DirectOptions, PipelineOptions,
                                                   StandardOptions, WorkerOptions)
 
+from dataset.layout import staging_dir
+from dataset.publish import PublishError, recover
+from dataset.runs import RunNotFound, read_manifest
 from pipeline.graph import RunConfig, build
 from pipeline.options import (NewsbeamOptions, OptionsError, extraction_processes, fetch_policy,
                               is_local, normalise_argv, validate)
 from pipeline.commands import COMMANDS
 from pipeline.progress import StatusLine
 from pipeline.report import write_report
-from pipeline.runs import RunNotFound, read_manifest
 from pipeline.summary import format_summary
-from transforms.publish import PublishError, recover, staging_dir
 
 # Prism (DirectRunner's first choice) downloads a binary; the FnApiRunner runs in-process,
 # supports --direct_num_workers/--direct_running_mode, and needs no network.

@@ -4,8 +4,8 @@ import os
 
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from transforms.feedlist import FeedListError, read_feed_list
-from transforms.http import DEFAULT_USER_AGENT, FetchPolicy
+from transforms.content.feedlist import FeedListError, read_feed_list
+from transforms.web.http import DEFAULT_USER_AGENT, FetchPolicy
 
 
 # Runners that execute on this machine (the status line and extraction children size to it).

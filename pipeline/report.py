@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 
 from apache_beam.io.filesystems import FileSystems
 
-from pipeline.dataset import read_run_rows
-from pipeline.runs import history, read_manifest
-from transforms.publish import RUNS, write_bytes
+from dataset.layout import RUNS, read_run_rows
+from dataset.publish import write_bytes
+from dataset.runs import history, read_manifest
 
 HEALTHY = ("ok", "not_modified", "unchanged")
 SIZE_BINS = ((1, 1, "1"), (2, 2, "2"), (3, 3, "3"), (4, 4, "4"), (5, 9, "5-9"),

@@ -6,8 +6,10 @@ from collections import Counter
 
 import pyarrow.compute as pc
 
-from pipeline.dataset import TABLE_DIRS, read_table, table_files
-from pipeline.runs import run_ids
+from dataset.layout import table_files
+from dataset.parquet import read_table
+from dataset.runs import run_ids
+from schemas.tables import TABLES
 
 BY = ("date", "source", "language")
 SMALL_FILES = 8     # files per partition past which `compact` is suggested
@@ -25,7 +27,7 @@ def file_summary(listing):
 
 def dataset_stats(output, by=BY):
     """Counts of articles (rows, distinct texts, stories) overall and per `by` column."""
-    listing = {table: table_files(output, table) for table in TABLE_DIRS}   # listed once
+    listing = {table: table_files(output, table) for table in TABLES}   # listed once
 
     def paths(table):
         return [m.path for group in listing[table].values() for m in group]

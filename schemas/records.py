@@ -1,7 +1,44 @@
-"""Typed records passed between stages. Small on purpose: HTML never leaves the fetch stage."""
+"""Typed records passed between stages. Small on purpose: a page's HTML lives only in the
+fetch-and-extract stage (FetchedPage), and everything after it carries text and metadata."""
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Optional
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any, Optional
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Level(str, Enum):
+    """What a reject accounts for: one feed entry, or a whole feed (which had no entries)."""
+    FEED = "feed"
+    ENTRY = "entry"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Stage(str, Enum):
+    """Where something failed: the rejects table's `stage` column. Users filter on these."""
+    FEED_FETCH = "feed_fetch"
+    FEED_PARSE = "feed_parse"
+    ENTRY = "entry"
+    ARTICLE_FETCH = "article_fetch"
+    EXTRACT = "extract"
+    NORMALISE = "normalise"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def level(self) -> Level:
+        return _LEVELS[self]
+
+
+_LEVELS = {Stage.FEED_FETCH: Level.FEED, Stage.FEED_PARSE: Level.FEED, Stage.ENTRY: Level.ENTRY,
+           Stage.ARTICLE_FETCH: Level.ENTRY, Stage.EXTRACT: Level.ENTRY,
+           Stage.NORMALISE: Level.ENTRY}
 
 
 @dataclass(frozen=True)
@@ -25,34 +62,118 @@ class FeedEntry:
     title: Optional[str] = None
     summary: Optional[str] = None
     authors: list = field(default_factory=list)
-    published: Optional[str] = None   # raw date strings, parsed in NormaliseMetadata
-    updated: Optional[str] = None
+    published: Optional[datetime] = None   # parsed from the feed, offset kept where given
+    updated: Optional[datetime] = None
     tags: list = field(default_factory=list)
     image_url: Optional[str] = None
 
 
 @dataclass
+class FeedState:
+    """A polled feed's validators, for the next run's conditional GET: one row of
+    `_state/feeds/`."""
+    feed_url: str
+    status: str                    # ok, not_modified (304) or unchanged (same body hash)
+    entries: int                   # entries the feed listed this run (0 unless ok)
+    run_id: str
+    etag: Optional[str] = None
+    last_modified: Optional[str] = None
+    content_hash: Optional[str] = None
+    at: datetime = field(default_factory=utc_now)
+
+
+@dataclass
+class FetchedPage:
+    """An entry's page as fetched: the only record that carries HTML."""
+    entry: FeedEntry
+    url: str                       # final URL after redirects
+    html: str
+    fetched_at: datetime
+    http_status: int
+
+
+@dataclass
+class PageContent:
+    """What extraction found on a page: the body text and every metadata candidate the page
+    declares, for NormaliseMetadata to choose among."""
+    text: str
+    title: Optional[str] = None    # trafilatura's choice (the fallback title)
+    byline: Optional[str] = None
+    sitename: Optional[str] = None
+    description: Optional[str] = None
+    page_url: Optional[str] = None  # rel=canonical / og:url, as trafilatura found it
+    day: Optional[str] = None      # htmldate's guess, day precision; only without a date
+    tags: list = field(default_factory=list)
+    image: Optional[str] = None
+    titles: dict = field(default_factory=dict)        # {og, jsonld, twitter, h1, title}
+    site_names: list = field(default_factory=list)    # declared names, in precedence order
+    people: dict = field(default_factory=dict)        # {jsonld, meta, links}
+    dates: dict = field(default_factory=dict)         # {jsonld|meta|text: (published, updated)}
+    declared_language: list = field(default_factory=list)
+    language: Optional[str] = None                    # set by DetectLanguage
+    language_score: Optional[float] = None
+
+
+@dataclass
+class ExtractedPage:
+    """A page after extraction: no HTML any more."""
+    entry: FeedEntry
+    url: str                       # final URL after redirects
+    fetched_at: datetime
+    content: PageContent
+
+
+@dataclass(frozen=True)
+class TextSignature:
+    """What copy and story grouping compares: see transforms/dedup/fingerprints.py."""
+    fingerprints: tuple
+    quoted: tuple
+    quoted_shingles: tuple
+    terms: tuple          # ((bucket, count), ...), most frequent first
+
+
+# One row of the articles table: ARTICLE_SCHEMA's columns (schemas/tables.py) by name.
+ArticleRow = dict[str, Any]
+
+
+@dataclass
+class Article:
+    """An article on its way to the articles table, with what the stages after normalisation
+    need besides its row."""
+    row: ArticleRow
+    url_key: str                   # the entry link's seen-state key
+    signature: Optional[TextSignature] = None   # set by SignTexts, dropped by grouping
+
+    @property
+    def article_id(self) -> str:
+        return self.row["article_id"]
+
+    @property
+    def feed_url(self) -> str:
+        return self.row["feed_url"]
+
+
+@dataclass
 class Reject:
     """Something that could not become an article. Becomes one row of rejects/."""
-    stage: str
-    reason: str
+    stage: Stage
+    reason: str                    # a code of schemas/reasons.py
     url: Optional[str]
     feed_url: Optional[str]
     detail: str = ""
     http_status: Optional[int] = None
-    at: Optional[datetime] = None
     url_key: Optional[str] = None   # entry-level rejects: lets permanent failures enter _state
+    at: datetime = field(default_factory=utc_now)
 
     @property
-    def is_entry(self):
-        """True when this reject accounts for one feed entry (not a whole feed)."""
-        return not self.stage.startswith("feed_")
+    def level(self) -> Level:
+        return self.stage.level
 
 
 @dataclass
 class Skip:
     """An entry not processed because it was already handled: counted, not written."""
-    reason: str                    # seen, duplicate_entry, duplicate_article
+    reason: str                    # seen, duplicate_in_run, seen_article, duplicate_article
     url: str
     url_key: str
     article_id: Optional[str] = None

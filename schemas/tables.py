@@ -1,9 +1,15 @@
-"""The Parquet schemas, pinned here and never inferred from data.
+"""The Parquet schemas, pinned here and never inferred from data, and the registry of tables.
 
 Adding a column bumps the minor version; renaming or retyping one bumps the major version.
 Each field carries its meaning in the field metadata, so the data dictionary is generated from
 this file (`python -m schemas.dictionary`) and cannot drift from what is written.
+
+`TABLES` says what each table is (folder, partitioning, sort keys, dictionary columns, when it
+is published): writing, publishing, state, compaction, stats and the data dictionary all read it.
 """
+from dataclasses import dataclass
+from typing import Optional
+
 import pyarrow as pa
 
 SCHEMA_VERSION = "1.1"  # 1.1: title_source, agencies, published_date, date_precision
@@ -119,5 +125,46 @@ SIGNATURE_SCHEMA = pa.schema([
     _field("run_id", pa.string(), "The run that wrote it.", False),
 ])
 
-TABLES = {"articles": ARTICLE_SCHEMA, "rejects": REJECT_SCHEMA, "seen": SEEN_SCHEMA,
-          "feeds": FEED_STATE_SCHEMA, "signatures": SIGNATURE_SCHEMA}
+
+# Columns with few distinct values: dictionary-encoded (a few bits a row, and readers can filter
+# on the dictionary). Ids, URLs and text are near-unique: a dictionary would only be overhead.
+_FEW_VALUES = ("feed_url", "source", "source_domain", "title_source", "language",
+               "date_precision", "date_source", "run_id", "stage", "reason", "status")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the dataset."""
+    name: str
+    schema: pa.Schema
+    folder: str                    # under the dataset root
+    partition_by: tuple = ()       # `date=` from the first of these columns a row has a value in
+    sort_keys: tuple = ()          # within a file, so readers' predicate pushdown works
+    state: bool = False            # `_state/`: what later runs need; published after the data
+    doc: Optional[str] = None      # for the data dictionary (published tables only)
+
+    @property
+    def dictionary_columns(self) -> list:
+        return [name for name in self.schema.names if name in _FEW_VALUES]
+
+    @property
+    def publish_order(self) -> int:
+        """Data first, state after it (the manifest comes last of all)."""
+        return 1 if self.state else 0
+
+
+ARTICLES = Table(
+    "articles", ARTICLE_SCHEMA, "articles",
+    partition_by=("published_at", "published_date", "fetched_at"),
+    sort_keys=(("source", "ascending"), ("published_at", "ascending")),
+    doc="partition `date=` is the UTC date of `published_at`, else `fetched_at`")
+REJECTS = Table(
+    "rejects", REJECT_SCHEMA, "rejects", partition_by=("at",),
+    sort_keys=(("stage", "ascending"), ("reason", "ascending")),
+    doc="partition `date=` is the UTC date of `at`")
+SEEN = Table("seen", SEEN_SCHEMA, "_state/seen", state=True)
+FEEDS = Table("feeds", FEED_STATE_SCHEMA, "_state/feeds", state=True)
+SIGNATURES = Table("signatures", SIGNATURE_SCHEMA, "_state/signatures", partition_by=("when",),
+                   state=True)
+
+TABLES = {table.name: table for table in (ARTICLES, REJECTS, SEEN, FEEDS, SIGNATURES)}

@@ -12,10 +12,14 @@ from pathlib import Path
 import pytest
 
 import pipeline  # noqa: F401 - installs the filter for Beam's import-time noise first
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.runners.direct.direct_runner import BundleBasedDirectRunner
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
 from apache_beam.testing.test_pipeline import TestPipeline
 
 from pipeline.demo_server import DemoSites
+from transforms.content.page import extract_page
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -25,6 +29,13 @@ DEMO_CORPUS = ROOT / "pipeline" / "demo_corpus"
 def beam_pipeline():
     """A TestPipeline on the in-process FnApiRunner (DirectRunner would try to download Prism)."""
     return TestPipeline(runner=FnApiRunner())
+
+
+def streaming_pipeline():
+    """TestStream runs on the bundle-based direct runner (the FnApiRunner has no TestStream)."""
+    options = PipelineOptions()
+    options.view_as(StandardOptions).streaming = True
+    return beam.Pipeline(runner=BundleBasedDirectRunner(), options=options)
 
 
 class Route:
@@ -120,8 +131,13 @@ def demo_page(outlet, slug):
                            ).decode("utf-8")
 
 
-def fixture_text(name):
-    return (FIXTURES / name).read_text(encoding="utf-8")
+def seed_texts():
+    """The texts of the demo corpus's seed pair (two outlets' reports of one event) and of the
+    verbatim copy of one of them under another headline."""
+    jns = extract_page(demo_page("meridian", "blinken-urges-restraint"), "http://m/").text
+    toi = extract_page(demo_page("northwind", "blinken-calls-on-all-parties"), "http://n/").text
+    copy = extract_page(demo_page("harbor", "us-top-diplomat-ceasefire-call"), "http://h/").text
+    return jns, toi, copy
 
 
 PYTHON = sys.executable
@@ -153,6 +169,13 @@ class CorpusServer:
 
     def close(self):
         self.server.close()
+
+
+def run_cli(*args, command=(PYTHON, "-m", "pipeline"), timeout=600):
+    """A run of the CLI on the FnApiRunner from the project root, output captured."""
+    return subprocess.run([*command, "--runner=FnApiRunner", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
 
 
 def run_newsbeam(*args, timeout=600, **kwargs):

@@ -1,267 +1,14 @@
-"""Extract body text and page metadata (trafilatura), plus the structured dates it drops.
-
-trafilatura keeps only the day of a date; JSON-LD and meta tags usually carry time and offset,
-so they are read here from the same parsed tree before trafilatura consumes it.
-"""
-import json
-import re
-from datetime import datetime, timezone
-from html import unescape as html_unescape
-
+"""ExtractText: each fetched page's text and metadata (transforms/content/page.py), in child
+processes that a hang or a crash in C code cannot take down with them."""
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 from apache_beam.utils.windowed_value import WindowedValue
-from htmldate import find_date
-from trafilatura import bare_extraction
-from trafilatura.metadata import (META_URL, examine_meta, extract_author, extract_catstags,
-                                  extract_meta_json, extract_sitename, extract_title, extract_url)
-from trafilatura.settings import set_date_params
-from trafilatura.utils import load_html
 
-from schemas.records import Reject
-from transforms.isolation import CallCrashed, CallTimeout, PipelinedCalls
-from transforms.memory import limit_fragmentation
+from schemas.records import ExtractedPage, FetchedPage, Reject, Stage
+from transforms.content.page import extract_page
+from transforms.runtime.isolation import CallCrashed, CallTimeout, PipelinedCalls
+from transforms.runtime.memory import limit_fragmentation
 
 REJECTS = "rejects"
-MIN_CHARS = 60  # below this, what trafilatura found is navigation ("Home"), not an article
-# (characters, not words: Chinese and Japanese text has no spaces between words)
-
-_META_PUBLISHED = ("article:published_time", "og:article:published_time", "datepublished",
-                   "pubdate", "publishdate", "publish-date", "dc.date.issued", "dc.date",
-                   "sailthru.date", "parsely-pub-date", "date")
-_META_UPDATED = ("article:modified_time", "og:updated_time", "datemodified", "lastmod",
-                 "dc.date.modified")
-_JSONLD_TYPES = ("article", "newsarticle", "reportagenewsarticle", "blogposting", "webpage",
-                 "analysisnewsarticle", "opinionnewsarticle", "liveblogposting", "report")
-
-
-def _jsonld_objects(tree):
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text or "")
-        except (ValueError, TypeError):
-            continue
-        stack = [data]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                yield item
-                if "@graph" in item:
-                    stack.append(item["@graph"])
-
-
-def _meta_tags(tree):
-    """First content of each meta name/property/itemprop, lower-cased keys."""
-    meta = {}
-    for node in tree.xpath("//meta[@content]"):
-        for key in ("property", "name", "itemprop", "http-equiv"):
-            name = (node.get(key) or "").strip().lower()
-            if name and name not in meta:
-                meta[name] = node.get("content")
-    return meta
-
-
-def _jsonld_article(tree):
-    """The first JSON-LD object of an article type (or None)."""
-    for obj in _jsonld_objects(tree):
-        kinds = obj.get("@type", "")
-        kinds = [kinds] if isinstance(kinds, str) else kinds
-        if any(str(k).lower() in _JSONLD_TYPES for k in kinds or []):
-            if obj.get("datePublished") or obj.get("headline") or obj.get("author"):
-                return obj
-    return None
-
-
-def _people(value):
-    """[(type, name)] from a JSON-LD author value (object, list, or string)."""
-    if isinstance(value, list):
-        return [p for item in value for p in _people(item)]
-    if isinstance(value, dict):
-        name = value.get("name")
-        if isinstance(name, list):
-            name = " ".join(str(n) for n in name)
-        return [(str(value.get("@type") or "Person"), str(name))] if name else []
-    if isinstance(value, str) and value.strip():
-        return [("Text", value)]
-    return []
-
-
-def _links_home(node):
-    """Whether an element sits in, or holds, a link to the site's home page: an <h1> that does
-    is the site's name in the header (`<a href="/"><h1>Entermedia</h1></a>`), not a headline."""
-    for link in node.xpath("ancestor::a[@href] | .//a[@href]"):
-        href = link.get("href").strip()
-        if re.fullmatch(r"(?:(?:https?:)?//[^/?#]+)?/?", href):
-            return True
-    return False
-
-
-def _text(nodes):
-    for node in nodes:
-        text = " ".join(node.text_content().split()) if hasattr(node, "text_content") else \
-            " ".join(str(node).split())
-        if text:
-            return text
-    return None
-
-
-_AUTHOR_KEYS = ("author", "article:author", "byl", "parsely-author", "sailthru.author",
-                "dc.creator", "dcterms.creator", "citation_author", "cxenseparse:author")
-
-
-def _meta_authors(tree):
-    """[(key, value)] of every author-like meta tag, in page order (there may be several)."""
-    found = []
-    for node in tree.xpath("//meta[@content]"):
-        key = (node.get("name") or node.get("property") or "").strip().lower()
-        if key in _AUTHOR_KEYS and node.get("content", "").strip():
-            found.append((key, node.get("content")))
-    return found
-
-
-# Links to an author's page: rel=author, or a path naming authors in the site's language.
-_AUTHOR_PATH = re.compile(r"/(?:authors?|autor|autoren|auteurs?|autores|journalist|"
-                          r"signataires)/")
-
-
-def author_links(tree):
-    """Texts of the first author link and the author links right after it (no other link
-    between): the byline block. Later ones are usually other articles' teasers."""
-    block = []
-    for a in tree.iter("a"):
-        if a.get("rel") == "author" or _AUTHOR_PATH.search(a.get("href") or ""):
-            text = " ".join(a.text_content().split())
-            if text:
-                block.append(text)
-                continue
-        if block:
-            break
-    return block[:6]
-
-
-def structured_dates(tree, meta=None, article=None):
-    """Date strings from JSON-LD, meta tags and <time>: {"jsonld": (published, updated), ...}."""
-    meta = _meta_tags(tree) if meta is None else meta
-    article = _jsonld_article(tree) if article is None else article
-    found = {}
-    if article and article.get("datePublished"):
-        found["jsonld"] = (article.get("datePublished"), article.get("dateModified"))
-    published = next((meta[n] for n in _META_PUBLISHED if meta.get(n)), None)
-    updated = next((meta[n] for n in _META_UPDATED if meta.get(n)), None)
-    if published or updated:
-        found["meta"] = (published, updated)
-    times = tree.xpath("//time[@datetime]/@datetime")
-    if times:
-        found["text"] = (times[0], None)
-    return found
-
-
-def page_metadata(tree):
-    """Every title, site name, author and language candidate the page declares."""
-    meta = _meta_tags(tree)
-    article = _jsonld_article(tree)
-    publisher = article.get("publisher") if article else None
-    return {
-        "titles": {
-            "og": meta.get("og:title"),
-            # JSON-LD strings are sometimes HTML-escaped once more ("&quot;", "&#039;")
-            "jsonld": html_unescape(article["headline"]) if article and isinstance(
-                article.get("headline"), str) else None,
-            "twitter": meta.get("twitter:title"),
-            "h1": _text([h for h in tree.xpath("//h1") if not _links_home(h)]),
-            "title": _text(tree.xpath("//head/title")),
-        },
-        "site_names": [n for n in (meta.get("og:site_name"), meta.get("application-name"),
-                                   publisher.get("name") if isinstance(publisher, dict) else None)
-                       if n],
-        "people": {
-            "jsonld": _people(article.get("author")) if article else [],
-            "meta": _meta_authors(tree),
-            "links": author_links(tree),
-        },
-        "dates": structured_dates(tree, meta, article),
-        "declared_language": [v for v in (tree.get("lang"), meta.get("og:locale"),
-                                          meta.get("content-language"), meta.get("language"))
-                              if v],
-    }
-
-
-def _without_headline(text, title):
-    """trafilatura's text starts with the <h1> when it is inside the article: the headline is
-    in `title` already, and copies under another headline should not differ by it."""
-    first, _, rest = text.partition("\n")
-    if title and first.strip().casefold() == title.strip().casefold():
-        return rest.strip()
-    return text
-
-
-def trafilatura_metadata(tree, url, with_date):
-    """trafilatura's extract_metadata (2.x), less two searches whose answers we would not use:
-    its licence search, and htmldate's guess of the day when the page declares a date of its
-    own (the guess is the last fallback). About 1 ms of a page's ~26 (28.0 vs 29.1 ms, mean of
-    6 interleaved rounds over 181 pages)."""
-    doc = examine_meta(tree)
-    if doc.author and " " not in doc.author:
-        doc.author = None                       # as trafilatura does: a single word is no name
-    try:
-        doc = extract_meta_json(tree, doc)
-    except Exception:  # noqa: BLE001 - trafilatura's JSON-LD reader has bugs of its own
-        pass
-    doc.title = doc.title or extract_title(tree)
-    doc.author = doc.author or extract_author(tree)
-    doc.url = doc.url or extract_url(tree, url)
-    doc.date = find_date(tree, url=doc.url, **set_date_params()) if with_date else None
-    doc.sitename = (doc.sitename or extract_sitename(tree) or "").lstrip("@") or None
-    if doc.sitename and "." not in doc.sitename and not doc.sitename[0].isupper():
-        doc.sitename = doc.sitename.title()
-    elif not doc.sitename and doc.url and (site := META_URL.match(doc.url)):
-        doc.sitename = site[1]
-    doc.categories = doc.categories or extract_catstags("category", tree)
-    doc.tags = doc.tags or extract_catstags("tag", tree)
-    doc.clean_and_trim()
-    return doc
-
-
-def _body_text(tree, url, recall):
-    if tree is None:
-        return ""
-    doc = bare_extraction(tree, url=url, with_metadata=False, include_comments=False,
-                          include_tables=False, favor_recall=recall)
-    return (doc.text or "").strip() if doc else ""
-
-
-def extract_page(html, url):
-    """Body text and metadata of one page as a plain dict, or None when there is no text."""
-    tree = load_html(html)
-    if tree is None:
-        return None
-    declared = page_metadata(tree)
-    html_lang = (tree.get("lang") or "").split("-")[0].strip().lower() or None
-    doc = trafilatura_metadata(tree, url, with_date=not declared["dates"])
-    text = _body_text(tree, url, recall=False)
-    if len(text) < MIN_CHARS:
-        # trafilatura's precise pass finds no body on many pages with little markup or short
-        # items; its recall pass rescues them
-        text = _body_text(load_html(html), url, recall=True) or text
-    text = _without_headline(text, doc.title)
-    if len(text) < MIN_CHARS:
-        return None
-    return {
-        "text": text,
-        "title": doc.title,
-        "byline": doc.author,
-        "sitename": doc.sitename,
-        "description": doc.description,
-        "page_url": doc.url,           # rel=canonical / og:url, as trafilatura found it
-        "day": doc.date,               # htmldate's guess, day precision; only without a date
-        "tags": [t.strip() for t in (doc.tags or []) + (doc.categories or []) if t and t.strip()],
-        "image": doc.image,
-        "html_lang": html_lang,
-        **declared,
-    }
-
 
 # Pages after which a bundle's end closes the extraction child (restarting it costs ~1 s, well
 # under 1% of extracting this many); streaming bundles are smaller and keep their child.
@@ -277,8 +24,6 @@ class _ExtractFn(beam.DoFn):
     def __init__(self, timeout, processes=1):
         self.timeout = timeout
         self.processes = max(1, processes)
-        self.no_text = Metrics.counter("articles", "no_text")
-        self.failed = Metrics.counter("articles", "extract_failed")
 
     def setup(self):
         limit_fragmentation()          # before the children start: they inherit the settings
@@ -292,62 +37,64 @@ class _ExtractFn(beam.DoFn):
         for calls in self.children:
             calls.close()
 
-    def process(self, page, window=beam.DoFn.WindowParam, timestamp=beam.DoFn.TimestampParam):
+    def process(self, page: FetchedPage, window=beam.DoFn.WindowParam,
+                timestamp=beam.DoFn.TimestampParam):
         if not self.children:
             try:
-                extracted, error = extract_page(page.html, page.url), None
+                content, error = extract_page(page.html, page.url), None
             except Exception as exc:  # noqa: BLE001 - any extractor failure is one reject
-                extracted, error = None, exc
-            yield self._outcome(page, extracted, error)
+                content, error = None, exc
+            yield _outcome(page, content, error)
             return
         if self.pages == 0:
             for calls in self.children:
                 calls.prestart(extract_page)
         calls = self.children[self.pages % len(self.children)]
         self.pages += 1
-        for (done, done_window, done_timestamp), extracted, error in calls.submit(
+        for (done, done_window, done_timestamp), content, error in calls.submit(
                 (page, window, timestamp), extract_page, page.html, page.url):
-            yield self._windowed(self._outcome(done, extracted, error), done_window,
-                                 done_timestamp)
+            yield _windowed(_outcome(done, content, error), done_window, done_timestamp)
 
     def finish_bundle(self):
         for calls in self.children:
-            for (page, window, timestamp), extracted, error in calls.drain():
-                yield self._windowed(self._outcome(page, extracted, error), window, timestamp)
+            for (page, window, timestamp), content, error in calls.drain():
+                yield _windowed(_outcome(page, content, error), window, timestamp)
         if self.pages >= RELEASE_AFTER:
             # a batch run's one big bundle is over: free the children's memory (~250 MB each)
             # for grouping and writing; the next bundle restarts them in about a second
             for calls in self.children:
                 calls.close()
 
-    @staticmethod
-    def _windowed(output, window, timestamp):
-        if isinstance(output, beam.pvalue.TaggedOutput):
-            return beam.pvalue.TaggedOutput(output.tag,
-                                            WindowedValue(output.value, timestamp, [window]))
-        return WindowedValue(output, timestamp, [window])
 
-    def _reject(self, page, reason, detail, counter=None):
-        (counter or self.failed).inc()
-        return beam.pvalue.TaggedOutput(REJECTS, Reject(
-            "extract", reason, page.url, page.entry.feed_url, detail[:500], page.http_status,
-            datetime.now(timezone.utc), page.entry.url_key))
+def _windowed(output, window, timestamp):
+    if isinstance(output, beam.pvalue.TaggedOutput):
+        return beam.pvalue.TaggedOutput(output.tag,
+                                        WindowedValue(output.value, timestamp, [window]))
+    return WindowedValue(output, timestamp, [window])
 
-    def _outcome(self, page, extracted, error):
-        if isinstance(error, CallTimeout):
-            return self._reject(page, "extract_timeout", str(error))
-        if isinstance(error, CallCrashed):
-            return self._reject(page, "extract_crash", str(error))
-        if error is not None:
-            return self._reject(page, "extract_error", f"{type(error).__name__}: {error}")
-        if extracted is None:
-            return self._reject(page, "no_text", "no article text found on the page",
-                                self.no_text)
-        return page.entry, page.url, page.fetched_at, extracted
+
+def _reject(page: FetchedPage, reason: str, detail: str):
+    return beam.pvalue.TaggedOutput(REJECTS, Reject(
+        stage=Stage.EXTRACT, reason=reason, url=page.url, feed_url=page.entry.feed_url,
+        detail=detail[:500], http_status=page.http_status, url_key=page.entry.url_key))
+
+
+def _outcome(page: FetchedPage, content, error):
+    """The page's ExtractedPage, or its reject."""
+    if isinstance(error, CallTimeout):
+        return _reject(page, "extract_timeout", str(error))
+    if isinstance(error, CallCrashed):
+        return _reject(page, "extract_crash", str(error))
+    if error is not None:
+        return _reject(page, "extract_error", f"{type(error).__name__}: {error}")
+    if content is None:
+        return _reject(page, "no_text", "no article text found on the page")
+    return ExtractedPage(page.entry, page.url, page.fetched_at, content)
 
 
 class ExtractText(beam.PTransform):
-    """FetchedPage -> (entry, final_url, fetched_at, extracted dict); `rejects` for no text.
+    """FetchedPage -> ExtractedPage on `pages`; `rejects` for pages without text or whose
+    extraction failed.
 
     timeout: seconds per page, in a child process that a hang or a crash in C code cannot take
     down with it (0: in-process, no protection). processes: children per worker.
@@ -360,4 +107,4 @@ class ExtractText(beam.PTransform):
 
     def expand(self, pages):
         return pages | "Extract" >> beam.ParDo(
-            _ExtractFn(self.timeout, self.processes)).with_outputs(REJECTS, main="extracted")
+            _ExtractFn(self.timeout, self.processes)).with_outputs(REJECTS, main="pages")

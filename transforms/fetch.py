@@ -1,46 +1,38 @@
-"""Fetch article pages concurrently inside each worker; HTML never leaves this fused stage."""
+"""FetchArticles: fetch each entry's page concurrently inside the worker; HTML never leaves the
+fetch-and-extract stage."""
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, as_completed, wait
-from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 from apache_beam.utils.windowed_value import WindowedValue
 
-from schemas.records import FeedEntry, Reject
-from transforms.http import FetchError, Fetcher, decode_html, looks_binary
-from transforms.memory import limit_fragmentation
+from schemas.records import FeedEntry, FetchedPage, Reject, Stage
+from transforms.runtime.memory import limit_fragmentation
+from transforms.web.http import FetchError, Fetcher, decode_html, looks_binary
 
 REJECTS = "rejects"
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
+PAGE_ACCEPT = "text/html,application/xhtml+xml,*/*;q=0.5"
 
 
-@dataclass
-class FetchedPage:
-    entry: FeedEntry
-    url: str            # final URL after redirects
-    html: str
-    fetched_at: datetime
-    http_status: int
-
-
-def fetch_page(fetcher, entry):
+def fetch_page(fetcher: Fetcher, entry: FeedEntry):
     """Fetch one entry's page: a FetchedPage, or a Reject with a stable reason."""
     try:
-        response = fetcher.get(entry.link, {"Accept": "text/html,application/xhtml+xml,*/*;q=0.5"},
-                               robots=True)
+        response = fetcher.get(entry.link, {"Accept": PAGE_ACCEPT}, robots=True)
     except FetchError as exc:
-        return Reject("article_fetch", exc.reason, exc.url or entry.link, entry.feed_url,
-                      exc.detail, exc.http_status, datetime.now(timezone.utc), entry.url_key)
+        return Reject(stage=Stage.ARTICLE_FETCH, reason=exc.reason, url=exc.url or entry.link,
+                      feed_url=entry.feed_url, detail=exc.detail, http_status=exc.http_status,
+                      url_key=entry.url_key)
     content_type = response.headers.get("content-type", "")
     if response.content_type not in HTML_TYPES or looks_binary(response.body):
-        return Reject("article_fetch", "not_html", response.url, entry.feed_url,
-                      f"content type {response.content_type or 'unknown'!r} is not HTML",
-                      response.status, datetime.now(timezone.utc), entry.url_key)
+        return Reject(stage=Stage.ARTICLE_FETCH, reason="not_html", url=response.url,
+                      feed_url=entry.feed_url,
+                      detail=f"content type {response.content_type or 'unknown'!r} is not HTML",
+                      http_status=response.status, url_key=entry.url_key)
     if not response.body.strip():
-        return Reject("article_fetch", "no_text", response.url, entry.feed_url, "empty body",
-                      response.status, datetime.now(timezone.utc), entry.url_key)
+        return Reject(stage=Stage.ARTICLE_FETCH, reason="no_text", url=response.url,
+                      feed_url=entry.feed_url, detail="empty body", http_status=response.status,
+                      url_key=entry.url_key)
     return FetchedPage(entry, response.url, decode_html(response.body, content_type),
                        response.fetched_at, response.status)
 
@@ -52,8 +44,6 @@ class _FetchFn(beam.DoFn):
     def __init__(self, policy, threads):
         self.policy = policy
         self.threads = threads
-        self.fetched = Metrics.counter("articles", "pages_fetched")
-        self.failed = Metrics.counter("articles", "pages_failed")
 
     def setup(self):
         limit_fragmentation()
@@ -67,7 +57,8 @@ class _FetchFn(beam.DoFn):
     def start_bundle(self):
         self.pending = {}
 
-    def process(self, entry, window=beam.DoFn.WindowParam, timestamp=beam.DoFn.TimestampParam):
+    def process(self, entry: FeedEntry, window=beam.DoFn.WindowParam,
+                timestamp=beam.DoFn.TimestampParam):
         future = self.pool.submit(fetch_page, self.fetcher, entry)
         self.pending[future] = (window, timestamp)
         if len(self.pending) >= 4 * self.threads:
@@ -85,14 +76,13 @@ class _FetchFn(beam.DoFn):
         window, timestamp = self.pending.pop(done)
         result = WindowedValue(done.result(), timestamp, [window])
         if isinstance(result.value, Reject):
-            self.failed.inc()
             return beam.pvalue.TaggedOutput(REJECTS, result)
-        self.fetched.inc()
         return result
 
 
 class FetchArticles(beam.PTransform):
-    """FeedEntry -> FetchedPage, `threads` requests in flight per worker; rejects on `rejects`."""
+    """FeedEntry -> FetchedPage on `pages`, `threads` requests in flight per worker; rejects on
+    `rejects`."""
 
     def __init__(self, policy, threads=16):
         super().__init__()

@@ -1,316 +1,73 @@
-"""Group copies of one text (dup_id) and write-ups of one story (story_id), across runs.
+"""GroupArticles: copies (dup_id) and stories (story_id), within a run and across runs, by the
+rules of transforms/dedup/rules.py spread over Beam's shuffles; GroupArticlesStreaming: the
+same rules over keyed state, window by window.
 
-Candidates come from a GroupByKey on signature hashes, never from all pairs; hashes that many
-articles share are boilerplate and form no pairs (a global cap, and a per-site cap so two
-stories of one site never pair on a shared footer). Each pair is then judged:
-
-- copy: fingerprint containment >= 0.4 (DESIGN.md 7: different stories reached 0.21 at most,
-  edited copies 0.73 at least);
-- story: published within 72 h, shared quotations (>= 10 quoted 5-shingles or >= 3 quoted
-  fingerprints) and a TF-IDF cosine >= 0.4; or very strong quote overlap (>= 30) and cosine >= 0.3.
-
-Copies merge transitively. Stories form around lead articles: a copy group joins a story only
-through a direct edge to its lead, and two leads never merge, so a roundup quoting three stories
-cannot chain them together. Canonical copies and leads are chosen once (earliest published, then
-longest, then smallest id) and never change: articles already written keep their ids, and
-`_state/signatures/` lets later runs attach new copies to them.
+Candidates come from a GroupByKey on signature hashes, never from all pairs. Articles written
+by earlier runs come from `_state/signatures/` (the days around the new articles' days), so a
+new copy joins the group its canonical copy has had since it was written.
 """
-import math
-import struct
-import zlib
-from array import array
-from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
-from itertools import combinations
-from typing import Optional
+from collections import Counter
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import NamedTuple
 
 import apache_beam as beam
-import xxhash
+from apache_beam.coders import PickleCoder
 from apache_beam.io import fileio
-from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import GlobalWindows
+from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 from apache_beam.utils.windowed_value import WindowedValue
 
-from transforms.fingerprints import TextSignature, analyse, containment
-from transforms.state import read_parquet_rows
+from dataset.layout import day_partition_patterns
+from dataset.parquet import decode
+from schemas.records import Article
+from schemas.tables import SIGNATURES
+from transforms.dedup.fingerprints import analyse
+from transforms.dedup.index import (OVER_CAP, fragment_pairs, index_row, packed_terms, posting,
+                                    signature_from_row, unpack_posting, unpacked_terms)
+from transforms.dedup.rules import (MAX_DOCS_PER_HASH, MAX_DOCS_PER_SITE, STORY_HOURS,
+                                    assign_groups, closest_hours, group_in_memory,
+                                    is_boilerplate, is_copy, is_story, quotes_enough,
+                                    signature_of, split_exact_copies, text_key, tfidf_cosine)
 
-MAX_DOCS_PER_HASH = 100          # above this a hash is boilerplate (or too costly to pair)
-MAX_DOCS_PER_SITE = 5            # a hash in this many articles of one site is its boilerplate
-COPY_CONTAINMENT = 0.4
-MIN_SHARED = 2
-STORY_HOURS = 72
-STORY_QUOTES, STORY_QUOTED_FPS, STORY_COSINE = 10, 3, 0.40
-STRONG_QUOTES, STRONG_COSINE = 30, 0.30
-INDEX_DIR = "_state/signatures"
 INDEX_DAYS = 3                   # a run compares its articles with this many days either side
 
-_NEVER = datetime.max.replace(tzinfo=timezone.utc)
+
+class Grouped(NamedTuple):
+    """What grouping gives: the articles with dup_id and story_id set, and their signature
+    index rows for `_state/signatures/`."""
+    articles: beam.PCollection
+    signatures: beam.PCollection
 
 
-@dataclass(frozen=True)
-class Signature:
-    """What grouping knows of an article. dup_id/story_id are set for articles already written."""
-    article_id: str
-    domain: str
-    when: Optional[datetime]      # published_at, else fetched_at
-    word_count: int
-    text: TextSignature
-    dup_id: Optional[str] = None
-    story_id: Optional[str] = None
-
-    @property
-    def is_new(self):
-        return self.dup_id is None
-
-
-def canonical_order(sig):
-    """Earliest, then the longest text, then the smallest id (DESIGN.md 7)."""
-    return (sig.when or _NEVER, -sig.word_count, sig.article_id)
-
-
-def is_boilerplate(postings):
-    """Whether a hash's distinct postings [(article_id, site, is_new)] mark it boilerplate: in
-    too many articles, or in too many of one site. Adding postings never undoes it."""
-    if len(postings) > MAX_DOCS_PER_HASH:
-        return True
-    return bool(postings) and \
-        Counter(site for _, site, _ in postings).most_common(1)[0][1] >= MAX_DOCS_PER_SITE
-
-
-def candidate_pairs(postings):
-    """Pairs of article ids sharing one hash, unless the hash is boilerplate.
-
-    postings: [(article_id, domain, is_new)]; pairs of two already-written articles are skipped
-    (they were judged when the later one was written).
-    """
-    unique = sorted(set(postings))   # [(article_id, domain, is_new)]
-    if len(unique) < 2 or is_boilerplate(unique):
-        return []
-    return [(a[0], b[0]) for a, b in combinations(unique, 2) if a[2] or b[2]]
-
-
-OVER_CAP = None     # a posting-list fragment standing for a hash already known as boilerplate
-
-
-def fragment_pairs(fragments):
-    """candidate_pairs over one hash's posting-list fragments (tuples of packed postings)."""
-    postings = set()
-    for fragment in fragments:
-        if fragment is OVER_CAP:
-            return []
-        postings.update(fragment)
-    return candidate_pairs([unpack_posting(p) for p in postings])
-
-
-def posting(sig):
-    """A signature's entry in its hashes' posting lists, packed in bytes: the local runner holds
-    every posting decoded while it groups them, and 20,000 articles post about four million.
-    Packed, one costs ~80 bytes there; a tuple of two strings and a bool cost ~220. The site
-    is kept as a CRC-32: candidate_pairs only counts how many postings share one."""
-    site = zlib.crc32(sig.domain.encode("utf-8"))
-    return struct.pack(">IB", site, sig.is_new) + sig.article_id.encode("utf-8")
-
-
-def unpack_posting(data):
-    """(article_id, site, is_new), as candidate_pairs takes them."""
-    site, is_new = struct.unpack_from(">IB", data)
-    return data[5:].decode("utf-8"), site, bool(is_new)
-
-
-def packed_terms(terms):
-    """A term vector as bytes for the joins that carry it to every candidate pair: decoded,
-    150 (bucket, count) tuples take ~18 KB, packed 1.2 KB."""
-    return array("I", [x for pair in terms for x in pair]).tobytes()
-
-
-def unpacked_terms(data):
-    flat = array("I")
-    flat.frombytes(data)
-    return zip(flat[::2], flat[1::2])
-
-
-def is_copy(shared, size_a, size_b):
-    return shared >= min(MIN_SHARED, size_a, size_b) and \
-        containment(shared, size_a, size_b) >= COPY_CONTAINMENT
-
-
-def tfidf_cosine(terms_a, terms_b, df, n_docs):
-    """Cosine of two hashed term-count vectors weighted by smoothed IDF."""
-    def weights(terms):
-        return {b: n * (math.log((1 + n_docs) / (1 + df.get(b, 0))) + 1) for b, n in terms}
-    wa, wb = weights(terms_a), weights(terms_b)
-    dot = sum(w * wb[b] for b, w in wa.items() if b in wb)
-    norm = math.sqrt(sum(w * w for w in wa.values())) * math.sqrt(sum(w * w for w in wb.values()))
-    return dot / norm if norm else 0.0
-
-
-def quotes_enough(quotes, quoted_fps):
-    """Enough shared quotation for a pair to be worth a topic comparison."""
-    return quotes >= min(STORY_QUOTES, STRONG_QUOTES) or quoted_fps >= STORY_QUOTED_FPS
-
-
-def is_story(quotes, quoted_fps, hours_apart, cosine):
-    if hours_apart is None or hours_apart > STORY_HOURS:
-        return False
-    if (quotes >= STORY_QUOTES or quoted_fps >= STORY_QUOTED_FPS) and cosine >= STORY_COSINE:
-        return True
-    return quotes >= STRONG_QUOTES and cosine >= STRONG_COSINE
-
-
-def hours_between(a, b):
-    if a is None or b is None:
-        return None
-    return abs((a - b).total_seconds()) / 3600
-
-
-def text_key(sig):
-    """Identity of a text signature: articles with equal keys are exact copies. An article
-    with no fingerprints (too short to judge) is a class of its own."""
-    t = sig.text
-    if not t.fingerprints:
-        return "id:" + sig.article_id
-    return xxhash.xxh3_128_hexdigest(repr((t.fingerprints, t.quoted, t.quoted_shingles,
-                                           t.terms)).encode("ascii"))
-
-
-def split_exact_copies(members):
-    """One class of identical signatures -> ([(representative, times)], copy edges).
-
-    Syndicated copies carry the same text: comparing them with each other through posting
-    lists costs pairs quadratic in their number, and past MAX_DOCS_PER_HASH copies (a wire
-    story on a hundred sites) every hash looked like boilerplate and none were grouped. A class
-    with a new member is judged once, through a new representative that stands for all of it:
-    the others are its copies, and `times` [(when, is_new)] keeps every member's time for the
-    story rule. A class of written articles only stays as it is (their pairs are not judged).
-    """
-    members = list(members)
-    new = [m for m in members if m.is_new]
-    if len(members) == 1 or not new:
-        return [(m, ((m.when, m.is_new),)) for m in members], []
-    lead = min(new, key=canonical_order)
-    return ([(lead, tuple((m.when, m.is_new) for m in members))],
-            [(lead.article_id, m.article_id) for m in members if m is not lead])
-
-
-def closest_hours(times_a, times_b):
-    """Hours between the closest members of two classes, over the pairs that would be judged
-    (at least one new); None when no such pair has both times."""
-    hours = [hours_between(ta, tb) for ta, na in times_a for tb, nb in times_b
-             if (na or nb) and ta is not None and tb is not None]
-    return min(hours) if hours else None
-
-
-def assign_groups(signatures, copy_edges, story_edges):
-    """{article_id: (dup_id, story_id)} for the new articles.
-
-    signatures: new and already-written ones (their ids are fixed); copy_edges: [(a, b)];
-    story_edges: [(a, b, weight)].
-    """
-    by_id = {s.article_id: s for s in signatures}
-    parent = {a: a for a in by_id}
-
-    def find(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in copy_edges:
-        if a in parent and b in parent and (by_id[a].is_new or by_id[b].is_new):
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-    components = defaultdict(list)
-    for sig in by_id.values():
-        components[find(sig.article_id)].append(sig)
-    dup_of = {}
-    for members in components.values():
-        written = [m for m in members if not m.is_new]
-        if written:   # join the earliest existing group; written rows never change
-            dup = min(written, key=canonical_order).dup_id
-        else:
-            dup = min(members, key=canonical_order).article_id
-        for m in members:
-            dup_of[m.article_id] = m.dup_id if not m.is_new else dup
-
-    # Stories, over copy groups. A group is led by its canonical member's place in time.
-    group_members = defaultdict(list)
-    for sig in by_id.values():
-        group_members[dup_of[sig.article_id]].append(sig)
-    story_of = {}
-    for dup, members in group_members.items():
-        written = [m for m in members if not m.is_new]
-        if written:
-            story_of[dup] = min(written, key=canonical_order).story_id
-    weight = defaultdict(int)
-    for a, b, w in story_edges:
-        if a in dup_of and b in dup_of and dup_of[a] != dup_of[b]:
-            ga, gb = dup_of[a], dup_of[b]
-            weight[(ga, gb)] = weight[(gb, ga)] = max(weight[(ga, gb)], w)
-    neighbours = defaultdict(set)
-    for ga, gb in weight:
-        neighbours[ga].add(gb)
-    new_groups = sorted((g for g in group_members if g not in story_of),
-                        key=lambda g: canonical_order(min(group_members[g], key=canonical_order)))
-    for group in new_groups:
-        leads = [n for n in neighbours[group] if story_of.get(n) == n]
-        if leads:
-            best = max(leads, key=lambda lead: (weight[(group, lead)], -len(lead), lead))
-            story_of[group] = story_of[best]
-        else:
-            story_of[group] = group
-    return {s.article_id: (dup_of[s.article_id], story_of[dup_of[s.article_id]])
-            for s in by_id.values() if s.is_new}
-
-
-# ---------------------------------------------------------------- the cross-run index
-
-
-def signature_of(article):
-    text = article.get(TEXT_SIGNATURE) or analyse(article["text"])
-    return Signature(article["article_id"], article["source_domain"] or "",
-                     article["published_at"] or article["fetched_at"], article["word_count"],
-                     text)
-
-
-TEXT_SIGNATURE = "_text_signature"
-
-
-def with_text_signature(article):
-    """The article with its text's signature attached (not written: `_` keys are internal).
+def sign_text(article: Article) -> Article:
+    """The article with its text's signature attached (it is not written).
 
     Computed where the article is made, in the stage that overlaps extraction, rather than
     after the shuffles before grouping, where nothing else runs beside it.
     """
-    return {**article, TEXT_SIGNATURE: analyse(article["text"])}
+    return replace(article, signature=analyse(article.row["text"]))
 
 
-def index_row(sig, dup_id, story_id, run_id):
-    t = sig.text
-    return {"article_id": sig.article_id, "dup_id": dup_id, "story_id": story_id,
-            "source_domain": sig.domain, "when": sig.when, "word_count": sig.word_count,
-            "fingerprints": list(t.fingerprints), "quoted": list(t.quoted),
-            "quoted_shingles": list(t.quoted_shingles),
-            "term_buckets": [b for b, _ in t.terms], "term_counts": [n for _, n in t.terms],
-            "run_id": run_id}
+class SignTexts(beam.PTransform):
+    """Article -> the same Article with its text signature."""
+
+    def expand(self, articles):
+        return articles | "Sign" >> beam.Map(sign_text)
 
 
-def signature_from_row(row):
-    when = row["when"]
-    if when is not None and when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    text = TextSignature(tuple(row["fingerprints"]), tuple(row["quoted"]),
-                         tuple(row["quoted_shingles"]),
-                         tuple(zip(row["term_buckets"], row["term_counts"])))
-    return Signature(row["article_id"], row["source_domain"], when, row["word_count"], text,
-                     row["dup_id"], row["story_id"])
+def _attach(article: Article, assignment: dict) -> Article:
+    """The article with its copy group and story, without its signature (used: not carried)."""
+    dup_id, story_id = assignment.get(article.article_id, (article.article_id,) * 2)
+    return Article({**article.row, "dup_id": dup_id, "story_id": story_id}, article.url_key)
 
 
-def index_patterns(day, output, days=INDEX_DAYS):
-    """File patterns of the index partitions within `days` of one day (YYYY-MM-DD)."""
-    day = date.fromisoformat(day)
-    return [FileSystems.join(output, INDEX_DIR, f"date={(day + timedelta(d)).isoformat()}",
-                             "*.parquet") for d in range(-days, days + 1)]
+def _day_of(sig) -> str:
+    return (sig.when or datetime.now(timezone.utc)).astimezone(timezone.utc).date().isoformat()
+
+
+def _rows(readable_file):
+    yield from decode(readable_file.read()).to_pylist()
 
 
 class ReadSignatureIndex(beam.PTransform):
@@ -324,18 +81,15 @@ class ReadSignatureIndex(beam.PTransform):
     def expand(self, new_signatures):
         output, days = self.output, self.days
         return (new_signatures
-                | "Days" >> beam.Map(lambda s: (s.when or datetime.now(timezone.utc)).astimezone(
-                    timezone.utc).date().isoformat())
+                | "Days" >> beam.Map(_day_of)
                 | "DistinctDays" >> beam.Distinct()
-                | "Patterns" >> beam.FlatMap(lambda day: index_patterns(day, output, days))
+                | "Patterns" >> beam.FlatMap(
+                    lambda day: day_partition_patterns(output, SIGNATURES, day, days))
                 | "DistinctPatterns" >> beam.Distinct()
                 | "Match" >> fileio.MatchAll(fileio.EmptyMatchTreatment.ALLOW)  # one day each
                 | "Open" >> fileio.ReadMatches()
-                | "Rows" >> beam.FlatMap(read_parquet_rows)
+                | "Rows" >> beam.FlatMap(_rows)
                 | "Signatures" >> beam.Map(signature_from_row))
-
-
-# ---------------------------------------------------------------- Beam stages
 
 
 class _CountInBundleFn(beam.DoFn):
@@ -418,11 +172,18 @@ class CandidatePairs(beam.PTransform):
         self.hashes_of = hashes_of
 
     def expand(self, signatures):
-        hashes_of = self.hashes_of
         return (signatures
-                | "Postings" >> beam.ParDo(_PostingListsFn(hashes_of))
+                | "Postings" >> beam.ParDo(_PostingListsFn(self.hashes_of))
                 | "ByHash" >> beam.GroupByKey()
                 | "CountShared" >> CountKeys(lambda kv: fragment_pairs(kv[1])))
+
+
+class Joined(NamedTuple):
+    """A candidate pair with what it carried and what is known of each end."""
+    pair: tuple
+    payload: object
+    a: object
+    b: object
 
 
 def _emit_with_a(element):
@@ -438,12 +199,12 @@ def _emit_with_both(element):
     infos = list(grouped["info"])
     for pair, payload, info_a in grouped["pairs"]:
         if infos:
-            yield pair, payload, info_a, infos[0]
+            yield Joined(pair, payload, info_a, infos[0])
 
 
 class JoinBothEnds(beam.PTransform):
-    """((a, b), payload) -> ((a, b), payload, info[a], info[b]): two joins, no side input, so
-    per-article data never has to fit in one worker."""
+    """((a, b), payload) -> Joined(pair, payload, info[a], info[b]): two joins, no side input,
+    so per-article data never has to fit in one worker."""
 
     def __init__(self, info):
         super().__init__()
@@ -457,6 +218,12 @@ class JoinBothEnds(beam.PTransform):
                 | "EmitB" >> beam.FlatMap(_emit_with_both))
 
 
+def _copy_edge(joined: Joined):
+    """payload: shared fingerprints; a, b: each end's fingerprint count."""
+    if is_copy(joined.payload, joined.a, joined.b):
+        yield joined.pair
+
+
 def _story_counts(element):
     pair, grouped = element
     quotes = sum(grouped["quotes"])
@@ -465,13 +232,16 @@ def _story_counts(element):
         yield pair, (quotes, quoted_fps)
 
 
-def _story_edge(joined, df, n_docs):
-    (a, b), (quotes, quoted_fps), (times_a, terms_a), (times_b, terms_b) = joined
+def _story_edge(joined: Joined, df, n_docs):
+    """payload: (shared quoted shingles, shared quoted fingerprints); a, b: each end's
+    (member times, packed terms)."""
+    (quotes, quoted_fps), (times_a, terms_a), (times_b, terms_b) = \
+        joined.payload, joined.a, joined.b
     hours = closest_hours(times_a, times_b)
     if hours is not None and hours <= STORY_HOURS and is_story(    # time first: cheaper
             quotes, quoted_fps, hours,
             tfidf_cosine(unpacked_terms(terms_a), unpacked_terms(terms_b), df, n_docs)):
-        yield a, b, quotes
+        yield joined.pair[0], joined.pair[1], quotes
 
 
 EXACT_COPIES = "exact_copies"
@@ -484,18 +254,17 @@ def _split_class(element):
         yield beam.pvalue.TaggedOutput(EXACT_COPIES, edge)
 
 
-def _attach(article, assignment):
-    dup_id, story_id = assignment.get(article["article_id"], (article["article_id"],) * 2)
-    row = {k: v for k, v in article.items() if k != TEXT_SIGNATURE}   # used: not carried on
-    return {**row, "dup_id": dup_id, "story_id": story_id}
-
-
 def _assign(_, signatures, copy_edges, story_edges):
     yield from assign_groups(signatures, copy_edges, story_edges).items()
 
 
+def _index_row(sig, assignment, run_id):
+    dup_id, story_id = assignment.get(sig.article_id, (sig.article_id, sig.article_id))
+    return index_row(sig, dup_id, story_id, run_id)
+
+
 class GroupArticles(beam.PTransform):
-    """article rows -> {"articles": rows with dup_id/story_id, "index": signature index rows}.
+    """Article -> Grouped(articles with dup_id/story_id, signature index rows).
 
     output: the dataset root whose `_state/signatures/` holds earlier runs' signatures (None: no
     cross-run matching).
@@ -527,8 +296,7 @@ class GroupArticles(beam.PTransform):
             (representatives
              | "CopyCandidates" >> CandidatePairs(lambda s: s.text.fingerprints)
              | "JoinSizes" >> JoinBothEnds(sizes)
-             | "CopyEdges" >> beam.FlatMap(
-                 lambda j: [j[0]] if is_copy(j[1], j[2], j[3]) else []),
+             | "CopyEdges" >> beam.FlatMap(_copy_edge),
              classes[EXACT_COPIES])
             | "AllCopyEdges" >> beam.Flatten())
 
@@ -559,13 +327,63 @@ class GroupArticles(beam.PTransform):
             | "Assign" >> beam.FlatMap(_assign, signatures=beam.pvalue.AsList(light),
                                        copy_edges=beam.pvalue.AsList(copy_edges),
                                        story_edges=beam.pvalue.AsList(story_edges)))
-        # The rows wait for the assignment without their signatures (half their size again).
-        rows = articles | "WithoutSignature" >> beam.Map(
-            lambda a: {k: v for k, v in a.items() if k != TEXT_SIGNATURE})
-        grouped = rows | "Attach" >> beam.Map(_attach, assignment=beam.pvalue.AsDict(assignment))
-        run_id = self.run_id
-        index = (new | "KeyNew" >> beam.Map(lambda s: (s.article_id, s))
-                 | "WithIds" >> beam.Map(
-                     lambda kv, ids: index_row(kv[1], *ids.get(kv[0], (kv[0], kv[0])), run_id),
-                     ids=beam.pvalue.AsDict(assignment)))
-        return {"articles": grouped, "index": index}
+        # The articles wait for the assignment without their signatures (half their size again).
+        unsigned = articles | "WithoutSignature" >> beam.Map(lambda a: replace(a, signature=None))
+        grouped = unsigned | "Attach" >> beam.Map(_attach,
+                                                  assignment=beam.pvalue.AsDict(assignment))
+        index = new | "IndexRows" >> beam.Map(_index_row, beam.pvalue.AsDict(assignment),
+                                               self.run_id)
+        return Grouped(grouped, index)
+
+
+SIGNATURE_ROWS = "signatures"
+
+
+class _GroupAcrossWindowsFn(beam.DoFn):
+    """One key: the signatures written within the TTL, for each window's new articles."""
+    WRITTEN = ReadModifyWriteStateSpec("written", PickleCoder())
+
+    def __init__(self, ttl_seconds, run_id):
+        self.ttl = ttl_seconds
+        self.run_id = run_id
+
+    def process(self, element, written=beam.DoFn.StateParam(WRITTEN),
+                timestamp=beam.DoFn.TimestampParam):
+        _, articles = element
+        articles = list(articles)
+        now = timestamp.to_utc_datetime().replace(tzinfo=None)
+        old = [s for s in (written.read() or [])
+               if s.when is None or (now - s.when.replace(tzinfo=None)).total_seconds() < self.ttl]
+        new = [signature_of(a) for a in articles]
+        ids = group_in_memory(new, old)
+        written.write(old + [replace(s, dup_id=ids[s.article_id][0],
+                                     story_id=ids[s.article_id][1]) for s in new])
+        for article in articles:
+            yield _attach(article, ids)
+        for sig in new:   # for batch runs after this job: the same index as GroupArticles writes
+            yield beam.pvalue.TaggedOutput(SIGNATURE_ROWS, _index_row(sig, ids, self.run_id))
+
+
+class GroupArticlesStreaming(beam.PTransform):
+    """Windowed articles -> Grouped: matched within each window and against the articles of
+    earlier windows written within `ttl_seconds`.
+
+    All windows meet in one keyed state, so one worker does this step: fine for a newsroom's
+    stream (thousands of articles a day), not for a firehose.
+    """
+
+    def __init__(self, ttl_seconds, run_id="stream"):
+        super().__init__()
+        self.ttl_seconds = ttl_seconds
+        self.run_id = run_id
+
+    def expand(self, articles):
+        windowfn = articles.windowing.windowfn
+        grouped = (articles
+                   | "OneKey" >> beam.Map(lambda a: (None, a))
+                   | "ByWindow" >> beam.GroupByKey()
+                   | "AcrossWindows" >> beam.WindowInto(GlobalWindows())
+                   | "Group" >> beam.ParDo(_GroupAcrossWindowsFn(self.ttl_seconds, self.run_id))
+                   .with_outputs(SIGNATURE_ROWS, main="articles"))
+        return Grouped(grouped.articles | "BackToWindows" >> beam.WindowInto(windowfn),
+                       grouped[SIGNATURE_ROWS] | "IndexToWindows" >> beam.WindowInto(windowfn))

@@ -1,38 +1,49 @@
-"""Live progress for local runs: counting taps that send their counts to the launcher.
+"""Live progress: one counting tap per stage boundary, the one way a run counts as it goes.
 
-A tap counts the elements of one PCollection and sends the count, at most five times a second,
-as a UDP datagram to the launcher's loopback address. It is added to the graph only when the
-launcher listens (a local run on a terminal), so other runs carry no trace of it; a lost
-datagram costs a moment of accuracy on the status line, never data.
+Each tap counts the elements of one PCollection in a Beam counter `newsbeam/<name>` (Dataflow
+and the portable runners show them on the job's page while it runs) and, when the launcher
+listens (a local run on a terminal), sends the count at most five times a second as a UDP
+datagram to its loopback address for the status line. A lost datagram costs a moment of
+accuracy on the status line, never data. The manifest's exact counts come from the data
+(transforms/counts.py), not from these.
 """
 import json
 import socket
 import time
 
 import apache_beam as beam
+from apache_beam.metrics import Metrics
 
 FLUSH_SECONDS = 0.2
+NAMESPACE = "newsbeam"
 
 
 class _CountFn(beam.DoFn):
     def __init__(self, name, address):
         self.name = name
         self.address = address
+        self.counter = Metrics.counter(NAMESPACE, name)
 
     def setup(self):
-        host, port = self.address.rsplit(":", 1)
-        self._target = (host, int(port))
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._socket = None
+        if self.address:
+            host, port = self.address.rsplit(":", 1)
+            self._target = (host, int(port))
+            self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._pending = 0
         self._last = time.monotonic()
 
     def process(self, _element):
+        self.counter.inc()
+        if self._socket is None:
+            return
         self._pending += 1
         if time.monotonic() - self._last >= FLUSH_SECONDS:
             self._send()
 
     def finish_bundle(self):
-        self._send()
+        if self._socket is not None:
+            self._send()
 
     def _send(self):
         self._last = time.monotonic()
@@ -44,13 +55,17 @@ class _CountFn(beam.DoFn):
             self._pending = 0
 
     def teardown(self):
-        self._socket.close()
+        if self._socket is not None:
+            self._socket.close()
 
 
 class TapProgress(beam.PTransform):
-    """Count a PCollection's elements for the status line; outputs nothing."""
+    """Count a PCollection's elements under `name`; outputs nothing.
 
-    def __init__(self, name, address):
+    address: the launcher's status line ("127.0.0.1:PORT"), or "" for the counter alone.
+    """
+
+    def __init__(self, name, address=""):
         super().__init__()
         self.name = name
         self.address = address

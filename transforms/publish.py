@@ -1,138 +1,39 @@
-"""Publish a run: move its staged files where readers look, then its state, then its manifest.
-
-The plan is written to staging before the first move, and every step is idempotent, so a run
-killed while publishing is finished by the next run (`recover`): readers never see a partial
-file, and `_state` never runs ahead of the articles it describes.
-"""
-import json
-import logging
-from datetime import datetime, timezone
+"""PublishRun: everything a run leaves becomes rows of its tables, staged, counted, and published
+unit by unit (the run in batch, each fixed window in streaming) through dataset/publish.py."""
+from dataclasses import asdict
+from datetime import timezone
+from typing import NamedTuple, Optional
 
 import apache_beam as beam
-from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms import window as windows
 from apache_beam.transforms.window import GlobalWindow
 
-from transforms.write import window_token
-
-STAGING = "_staging"
-RUNS = "_runs"
-PLAN = ".plan.json"
-# Tables move in this order: data first, state after it, the manifest last of all.
-ORDER = {"articles": 0, "rejects": 0, "seen": 1, "feeds": 1, "signatures": 1}
-
-_LOG = logging.getLogger(__name__)
+from dataset.publish import publish
+from schemas.counts import RunCounts
+from schemas.records import FeedState, Reject
+from schemas.tables import TABLES
+from transforms.counts import CountRun
+from transforms.state import seen_from_article, seen_from_reject, seen_from_skip
+from transforms.write import WriteTable, window_token
 
 
-class PublishError(IOError):
-    """Output could not be written or moved: the run must fail loudly."""
+class RunOutputs(NamedTuple):
+    """What a run produced, by kind: Article, signature index rows, FeedState, Reject, Skip."""
+    articles: beam.PCollection
+    signatures: beam.PCollection
+    feed_states: beam.PCollection
+    rejects: tuple        # of PCollections of Reject, one per stage that rejects
+    skipped: tuple        # of PCollections of Skip
 
 
-def staging_dir(output, run_id):
-    return FileSystems.join(output, STAGING, run_id)
+def reject_row(reject: Reject, run_id: str) -> dict:
+    row = asdict(reject)
+    row.update(stage=reject.stage.value, run_id=run_id, at=reject.at.astimezone(timezone.utc))
+    return row
 
 
-def manifest_path(output, unit):
-    return FileSystems.join(output, RUNS, f"{unit}.json")
-
-
-def make_plan(output, staged_files):
-    """[(source, destination)] in publishing order."""
-    ordered = sorted(staged_files, key=lambda f: (ORDER.get(f.table, 9), f.final_relpath))
-    return [(f.staged_path, FileSystems.join(output, f.final_relpath)) for f in ordered]
-
-
-def write_bytes(path, data):
-    try:
-        with FileSystems.create(path) as fh:
-            fh.write(data)
-    except Exception as exc:  # noqa: BLE001 - every backend raises its own kinds
-        raise PublishError(f"cannot write {path}: {exc}") from exc
-
-
-def _ensure_parent(path):
-    parent = FileSystems.split(path)[0]
-    try:
-        FileSystems.mkdirs(parent)
-    except IOError:
-        pass  # exists already (object stores have no folders at all)
-
-
-def execute_plan(output, unit, moves, manifest, plan_path=None, staging=None, deletes=()):
-    """Carry out (or finish) a publish plan; raises PublishError if a file went missing.
-
-    unit: the run (batch) or the run's window (streaming), which names the manifest. staging:
-    the run's staging folder, removed when the run is over (a streaming run keeps it for its
-    next windows and removes only the plan). deletes: files the moved ones replace (compaction),
-    removed once every move is done.
-    """
-    for source, destination in moves:
-        if FileSystems.exists(source):
-            _ensure_parent(destination)
-            try:
-                FileSystems.rename([source], [destination])
-            except Exception as exc:  # noqa: BLE001
-                raise PublishError(f"cannot move {source} to {destination}: {exc}") from exc
-        if not FileSystems.exists(destination):
-            raise PublishError(f"{destination} was not published: staged file {source} is gone")
-    for path in deletes:
-        if FileSystems.exists(path):
-            try:
-                FileSystems.delete([path])
-            except Exception as exc:  # noqa: BLE001
-                raise PublishError(f"cannot remove replaced file {path}: {exc}") from exc
-    target = manifest_path(output, unit)
-    _ensure_parent(target)
-    write_bytes(target, json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
-    leftovers = [staging] if staging else [plan_path] if plan_path else []
-    try:
-        FileSystems.delete(leftovers)
-    except Exception as exc:  # noqa: BLE001 - leftovers under _staging are harmless to readers
-        _LOG.warning("could not remove %s: %s", leftovers, exc)
-
-
-def publish(output, run_id, unit, staged_files, manifest, final=True, deletes=()):
-    """Write the plan, then carry it out. final: the run ends here (remove its staging).
-
-    deletes: published files that the staged ones replace (compaction).
-    """
-    moves = make_plan(output, staged_files)
-    manifest = {**manifest, "unit": unit, "files": [dst for _, dst in moves],
-                "finished_at": datetime.now(timezone.utc).isoformat()}
-    staging = staging_dir(output, run_id)
-    plan_path = FileSystems.join(staging, unit.replace("/", "_") + PLAN)
-    _ensure_parent(plan_path)
-    write_bytes(plan_path, json.dumps({"unit": unit, "moves": moves, "deletes": list(deletes),
-                                       "manifest": manifest}, default=str).encode())
-    execute_plan(output, unit, moves, manifest, plan_path, staging if final else None, deletes)
-    return manifest
-
-
-def recover(output):
-    """Finish publishing units that died mid-publish; drop staging of runs that died earlier.
-
-    Returns (finished units, discarded run ids). Call before a run starts, one run per output
-    at a time (a run still writing its staging folder would lose it).
-    """
-    finished = []
-    root = FileSystems.join(output, STAGING)
-
-    def run_of(path):
-        return path[len(root):].lstrip("/").split("/", 1)[0]
-
-    pattern = FileSystems.join(root, "*", "*" + PLAN)
-    plans = sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
-    for plan_path in plans:
-        with FileSystems.open(plan_path) as fh:
-            plan = json.loads(fh.read())
-        execute_plan(output, plan["unit"], [tuple(m) for m in plan["moves"]],
-                     {**plan["manifest"], "recovered": True}, plan_path,
-                     deletes=plan.get("deletes", ()))
-        finished.append(plan["unit"])
-    leftovers = FileSystems.match([FileSystems.join(root, "**")])[0].metadata_list
-    dead = {run_of(m.path) for m in leftovers}
-    for run_id in sorted(dead | {run_of(p) for p in plans}):
-        FileSystems.delete([FileSystems.join(root, run_id)])
-    return finished, sorted(dead)
+def feed_state_row(state: FeedState) -> dict:
+    return asdict(state)
 
 
 class _PublishFn(beam.DoFn):
@@ -145,60 +46,63 @@ class _PublishFn(beam.DoFn):
         _, grouped = element
         final = isinstance(window, GlobalWindow)   # batch: the run is one unit
         unit = self.run_id + window_token(window)
-        manifest = {**self.run_info, "counts": summarise_counts(dict(grouped["counts"])),
-                    "status": "complete"}
+        counts = next(iter(grouped["counts"]), None) or RunCounts()
+        manifest = {**self.run_info, "counts": counts.to_manifest(), "status": "complete"}
         if not final:
             manifest["window"] = [window.start.to_utc_datetime().isoformat(),
                                   window.end.to_utc_datetime().isoformat()]
         yield publish(self.output, self.run_id, unit, list(grouped["staged"]), manifest, final)
 
 
-def summarise_counts(counts):
-    """Tally keys ('rejects/http_404': 3, ...) into the manifest's count sections."""
-    summary = {"feeds": 0, "feeds_failed": 0, "feeds_not_modified": 0, "entries": 0, "articles": 0, "rejects": 0,
-               "skipped": 0, "rejects_by_reason": {}, "feed_rejects_by_reason": {},
-               "skipped_by_reason": {}, "copy_groups": 0, "copies_in_groups": 0, "stories": 0,
-               "articles_in_stories": 0, "by_feed": {}}
-    for key, value in counts.items():
-        if isinstance(key, tuple):           # ("feed", feed_url, what)
-            _, feed_url, what = key
-            feed = summary["by_feed"].setdefault(
-                feed_url, {"entries": 0, "articles": 0, "rejected": 0, "skipped": 0})
-            if what.startswith("status:"):
-                feed["status"] = what[len("status:"):]
-            else:
-                feed[what] = value
-            continue
-        section, _, detail = key.partition("/")
-        if section == "rejects":
-            summary["rejects"] += value
-            summary["rejects_by_reason"][detail] = value
-        elif section == "feed_rejects":
-            summary["feeds_failed"] += value
-            summary["feed_rejects_by_reason"][detail] = value
-        elif section == "skipped":
-            summary["skipped"] += value
-            summary["skipped_by_reason"][detail] = value
-        else:
-            summary[key] = value
-    summary["accounting_balanced"] = (
-        summary["entries"] == summary["articles"] + summary["rejects"] + summary["skipped"])
-    return summary
-
-
 class PublishRun(beam.PTransform):
-    """Once a unit's tables are staged (the run in batch, each window in streaming): publish
-    its files, then its state, then its manifest."""
+    """RunOutputs -> the published manifests: every table staged, the run counted, then each
+    unit's files published, its state after them and its manifest last.
 
-    def __init__(self, output, run_id, run_info):
+    window: seconds per unit in streaming (each fixed window is written and published on its
+    own); None in batch, where the run is one unit.
+    """
+
+    def __init__(self, output: str, staging: str, run_id: str, run_info: dict, shards: int = 1,
+                 window: Optional[float] = None):
         super().__init__()
         self.output = output
+        self.staging = staging
         self.run_id = run_id
         self.run_info = run_info
+        self.shards = shards
+        self.window = window
 
-    def expand(self, inputs):
-        staged, counts = inputs
+    def _into_units(self, pcoll, label):
+        if self.window is None:
+            return pcoll
+        return pcoll | label >> beam.WindowInto(windows.FixedWindows(self.window))
+
+    def expand(self, run: RunOutputs):
+        run_id = self.run_id
+        articles = self._into_units(run.articles, "ArticlesIntoUnits")
+        signatures = self._into_units(run.signatures, "SignaturesIntoUnits")
+        feed_states = self._into_units(run.feed_states, "FeedStatesIntoUnits")
+        rejects = self._into_units(run.rejects | "AllRejects" >> beam.Flatten(),
+                                   "RejectsIntoUnits")
+        skipped = self._into_units(run.skipped | "AllSkipped" >> beam.Flatten(),
+                                   "SkippedIntoUnits")
+        rows = {
+            "articles": articles | "ArticleRows" >> beam.Map(lambda a: a.row),
+            "rejects": rejects | "RejectRows" >> beam.Map(reject_row, run_id=run_id),
+            "seen": (articles | "SeenFromArticles" >> beam.Map(seen_from_article),
+                     skipped | "SeenFromSkips" >> beam.FlatMap(seen_from_skip, run_id=run_id),
+                     rejects | "SeenFromRejects" >> beam.FlatMap(seen_from_reject, run_id=run_id))
+            | "SeenRows" >> beam.Flatten(),
+            "feeds": feed_states | "FeedStateRows" >> beam.Map(feed_state_row),
+            "signatures": signatures,
+        }
+        staged = (tuple(rows[name] | f"Write/{name}" >> WriteTable(
+                      table, self.staging, run_id, self.shards)
+                        for name, table in TABLES.items())
+                  | "AllStaged" >> beam.Flatten())
+        counts = ((articles, rejects, skipped, feed_states) | "AllCounted" >> beam.Flatten()
+                  | "CountRun" >> CountRun())
         return ({"staged": staged | "KeyStaged" >> beam.Map(lambda f: (None, f)),
-                 "counts": counts | "KeyCounts" >> beam.Map(lambda kv: (None, kv))}
+                 "counts": counts | "KeyCounts" >> beam.Map(lambda c: (None, c))}
                 | "ByUnit" >> beam.CoGroupByKey()
                 | "Publish" >> beam.ParDo(_PublishFn(self.output, self.run_id, self.run_info)))

@@ -1,0 +1,85 @@
+"""Parsing real feeds into entries and entry rejects (transforms/content/feed.py)."""
+from datetime import datetime, timezone
+
+import pytest
+
+from schemas.records import Level, Stage
+from tests.conftest import DEMO_CORPUS, FIXTURES
+from transforms.content.feed import FeedParseError, parse_feed, strip_html
+
+
+FEEDS = FIXTURES / "feeds"
+
+
+def test_real_rss20_with_offset_date():
+    entries, rejects = parse_feed((FEEDS / "rss_2.0_spiegel.xml").read_bytes(),
+                                  "https://www.spiegel.de/feed.rss", "application/rss+xml")
+    assert rejects == [] and len(entries) == 1
+    entry = entries[0]
+    assert entry.link.startswith("https://omny.fm/shows/spiegel-update")
+    assert entry.published == datetime(2021, 2, 6, 23, 1, tzinfo=timezone.utc)
+    assert entry.feed_language == "de" and entry.feed_title
+
+
+def test_real_atom_with_author_and_media():
+    entries, _ = parse_feed((FEEDS / "atom_mediarss_newscred_1.xml").read_bytes(),
+                            "http://www.example.com/feed")
+    assert entries[0].link == "http://www.example.com/the-day-off-tampa"
+    assert entries[0].authors == ["Some author"]
+
+
+@pytest.mark.parametrize("outlet, feed", [("meridian", "feed.xml"), ("northwind", "feed.atom"),
+                                          ("harbor", "feed.rdf")])
+def test_demo_feeds_in_all_three_formats(outlet, feed):
+    body = (DEMO_CORPUS / outlet / feed).read_bytes().replace(b"%%BASE%%", b"http://h.example")
+    body = body.replace(b"%%BASE:meridian%%", b"http://m.example")
+    entries, rejects = parse_feed(body, f"http://h.example/{feed}")
+    assert len(entries) == 13 and rejects == []
+    assert all(e.published or e.updated for e in entries)
+    assert all(e.link.startswith("http://") for e in entries)
+
+
+def test_entries_without_usable_links_become_rejects():
+    body = b"""<rss version="2.0"><channel><title>t</title>
+      <item><title>no link</title></item>
+      <item><title>js</title><link>javascript:alert(1)</link></item>
+      <item><title>relative</title><link>/news/1.html?utm_source=rss</link></item>
+    </channel></rss>"""
+    entries, rejects = parse_feed(body, "https://example.com/rss.xml")
+    assert [e.link for e in entries] == ["https://example.com/news/1.html"]
+    assert sorted(r.reason for r in rejects) == ["bad_url", "no_link"]
+    assert all(r.stage is Stage.ENTRY and r.level is Level.ENTRY for r in rejects)
+
+
+def test_html_is_not_a_feed():
+    with pytest.raises(FeedParseError) as err:
+        parse_feed(b"<html><body><p>Hello</p></body></html>", "https://example.com/")
+    assert err.value.reason == "not_a_feed"
+
+
+def test_strip_html():
+    assert strip_html("<p>A &amp; <b>B</b></p>\n") == "A & B"
+    assert strip_html("") is None
+
+
+def test_portuguese_dates_and_undeclared_latin1():
+    entries, _ = parse_feed((FEEDS / "uolNoticias.rss").read_bytes(), "https://uol.example/feed")
+    assert len(entries) == 15 and all(e.published for e in entries)
+    # "Seg, 24 Set 2018 19:42:40 -0300"
+    assert entries[0].published == datetime(2018, 9, 24, 22, 42, 40, tzinfo=timezone.utc)
+    assert any("inquérito" in e.title for e in entries)
+
+
+def test_month_first_dates_keep_pm():
+    entries, _ = parse_feed((FEEDS / "rss_2.0_nbcny.xml").read_bytes(), "https://nbc.example/rss")
+    assert entries[0].published.hour == 14          # "Sat, Dec 16 2023 02:02:33 PM"
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Rss20YandexRussia.xml", "В Москве из-за сильных морозов"),
+    ("Rss20JapanToday.xml", "National \u203a Publisher ordered"),
+])
+def test_mojibake_is_repaired(name, expected):
+    entries, _ = parse_feed((FEEDS / name).read_bytes(), "https://example.com/feed")
+    assert entries[0].title.startswith(expected)
+    assert all(e.published for e in entries)

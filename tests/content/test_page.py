@@ -1,0 +1,87 @@
+"""A page's text and metadata candidates (transforms/content/page.py)."""
+from lxml import html as lxml_html
+
+from tests.conftest import demo_page
+from transforms.content.page import extract_page, structured_dates
+
+
+def test_extract_seed_page_keeps_body_and_metadata():
+    page = extract_page(demo_page("meridian", "blinken-urges-restraint"),
+                        "http://127.0.0.11/articles/blinken-urges-restraint.html")
+    assert page.text.startswith("The U.S. diplomat continues to press for a ceasefire")
+    assert "Most read" not in page.text and "newsletter" not in page.text
+    assert page.title == "Blinken urges all parties to stop escalatory actions"
+    assert page.sitename == "The Daily Meridian"
+    assert page.dates["jsonld"][0] == "2024-08-01T10:15:00-04:00"
+    assert page.declared_language[0] == "en"
+
+
+def test_extract_returns_none_without_text():
+    assert extract_page("<html><body><nav>Home</nav></body></html>", "http://x.example/") is None
+
+
+def test_structured_dates_from_graph_and_meta():
+    tree = lxml_html.fromstring("""<html><head>
+      <script type="application/ld+json">{"@graph": [{"@type": "WebSite"},
+        {"@type": ["NewsArticle"], "datePublished": "2024-03-01T08:00:00+01:00",
+         "dateModified": "2024-03-01T09:00:00+01:00"}]}</script>
+      <meta property="article:published_time" content="2024-03-01T07:00:00Z">
+      </head><body><time datetime="2024-03-01">1 March</time></body></html>""")
+    dates = structured_dates(tree)
+    assert dates["jsonld"] == ("2024-03-01T08:00:00+01:00", "2024-03-01T09:00:00+01:00")
+    assert dates["meta"] == ("2024-03-01T07:00:00Z", None)
+    assert dates["text"] == ("2024-03-01", None)
+
+
+def test_broken_jsonld_is_ignored():
+    tree = lxml_html.fromstring('<html><head><script type="application/ld+json">{oops'
+                                '</script></head><body></body></html>')
+    assert structured_dates(tree) == {}
+
+
+def test_author_links_read_the_byline_block_not_the_teasers():
+    from trafilatura.utils import load_html
+
+    from transforms.content.page import author_links
+    # Dagbladet's byline block (two rel=author links), then El País-style teasers
+    page = load_html("""<html><body><div class="bylines">
+      <div class="byline"><div class="content"><address class="name">
+        <a rel="author" href="mailto:i@db.no"><span>Ingrid</span> <span>Treborg</span></a>
+      </address></div></div>
+      <div class="byline"><div class="content"><address class="name">
+        <a rel="author" href="mailto:m@db.no">Marlene Lundberg Holm</a>
+      </address></div></div></div>
+      <p>Text of the article, long enough.</p>
+      <div class="related"><a href="/2024/other-story.html">Another story</a>
+        <a href="https://elpais.com/autor/inigo-dominguez/">Íñigo Domínguez</a></div>
+      </body></html>""")
+    assert author_links(page) == ["Ingrid Treborg", "Marlene Lundberg Holm"]
+    assert author_links(load_html("<html><body><p>No links at all here.</p></body></html>")) \
+        == []
+
+
+def test_jsonld_headline_is_unescaped():
+    from trafilatura.utils import load_html
+
+    from transforms.content.page import page_metadata
+    page = load_html("""<html><head><script type="application/ld+json">
+      {"@type": "NewsArticle", "headline": "T&#039;rkiye: &quot;son durum&quot;"}
+      </script></head><body><p>x</p></body></html>""")
+    assert page_metadata(page)["titles"]["jsonld"] == 'T\'rkiye: "son durum"'
+
+
+def test_an_h1_that_links_home_is_the_site_name_not_the_headline():
+    from trafilatura.utils import load_html
+
+    from transforms.content.page import page_metadata
+    # Entermedia (article-body): the header's <h1> is the site's name, linked to the home page
+    page = load_html("""<html><body><a href="/"><h1>엔터 미디어</h1></a>
+      <p>text</p></body></html>""")
+    assert page_metadata(page)["titles"]["h1"] is None
+    page = load_html("""<html><body><h1><a href="https://x.example/">X News</a></h1>
+      <h1>Storm closes the port</h1></body></html>""")
+    assert page_metadata(page)["titles"]["h1"] == "Storm closes the port"
+    # a headline linked to its own article stays (AppleInsider)
+    page = load_html("""<html><body><a href="//x.example/articles/19/11/18/story">
+      <h1>Apple to name favorite apps</h1></a></body></html>""")
+    assert page_metadata(page)["titles"]["h1"] == "Apple to name favorite apps"

@@ -1,0 +1,76 @@
+"""Text signatures: tokens, winnowed fingerprints, quotations (transforms/dedup/fingerprints.py)."""
+import random
+
+import xxhash
+
+from tests.conftest import seed_texts
+from transforms.dedup.fingerprints import (analyse, fingerprints, normalise_text, quoted_starts,
+                                           quoted_tokens, shingle_hashes, tokens, winnow)
+
+
+def test_typography_does_not_change_tokens():
+    assert normalise_text("“Quote” — it’s") == '"quote" - it\'s'
+    assert tokens("It’s “fine”") == tokens("it's \"fine\"")
+
+
+def test_winnowing_keeps_one_hash_per_window():
+    hashes = [5, 3, 8, 1, 9, 7, 2, 6]
+    assert {hashes[i] for i in winnow(hashes, 3)} == {3, 1, 2}
+    assert winnow([4, 2], 5) == {0, 1}
+
+
+def test_winnowing_keeps_the_leftmost_minimum_of_each_window_as_defined():
+    rng = random.Random(7)
+    for _ in range(200):
+        hashes = [rng.randrange(6) for _ in range(rng.randrange(0, 40))]   # many ties
+        naive = set(range(len(hashes))) if len(hashes) <= 5 else {
+            s + hashes[s:s + 5].index(min(hashes[s:s + 5])) for s in range(len(hashes) - 4)}
+        assert winnow(hashes) == naive
+
+
+def test_a_shingle_hash_is_the_hash_of_its_words_joined_by_spaces():
+    words = ["zürich", "ΟΔΟΣ", "it's", "東京", "a", "b", "c", "d", "e"]
+    expected = [xxhash.xxh64_intdigest(" ".join(words[i:i + 3]).encode("utf-8")) & ((1 << 63) - 1)
+                for i in range(len(words) - 2)]
+    assert shingle_hashes(words, 3) == expected
+    assert shingle_hashes(words[:2], 3) == []
+
+
+def test_quoted_starts_are_the_windows_wholly_inside_quotes():
+    flags = [False, True, True, True, False, True, True]
+    assert quoted_starts(flags, 2) == [1, 2, 5]
+    assert quoted_starts(flags, 3) == [1]
+    assert quoted_starts([], 3) == []
+
+
+def test_any_shared_run_of_12_words_shares_a_fingerprint():
+    run = "the minister said the talks would resume next week in the capital"
+    a = "alpha beta gamma delta epsilon zeta eta theta " + run + " one two three four five"
+    b = "lorem ipsum dolor sit amet consectetur adipiscing " + run + " sed do eiusmod tempor"
+    assert fingerprints(a) & fingerprints(b)
+
+
+def test_seed_pair_quote_signals():
+    jns, toi, _ = seed_texts()
+    a, b = analyse(jns), analyse(toi)
+    assert len(set(a.quoted_shingles) & set(b.quoted_shingles)) >= 25
+    assert len(set(a.quoted) & set(b.quoted)) >= 3
+
+
+def test_quotes_are_found_in_double_single_and_guillemet_styles():
+    for text in ['He said "we will rebuild the bridge before winter ends" on Monday.',
+                 "He said \u2018we will rebuild the bridge before winter ends\u2019 on Monday.",
+                 "Il a dit \u00abwe will rebuild the bridge before winter ends\u00bb lundi."]:
+        flags = [q for w, q in quoted_tokens(text) if w in ("rebuild", "monday", "lundi")]
+        assert flags[0] is True and flags[-1] is False
+    assert not any(q for _, q in quoted_tokens("The players\u2019 union and the club\u2019s owner"))
+
+
+def test_an_apostrophe_inside_a_word_is_not_a_closing_quote():
+    text = "\u2018It\u2019s over,\u2019 the players\u2019 union said. \u201cWe\u2019re done\u201d"
+    assert quoted_tokens(text) == [("it's", True), ("over", True), ("the", False),
+                                   ("players", False), ("union", False), ("said", False),
+                                   ("we're", True), ("done", True)]
+    # lower case word by word: a final sigma stays final, a dotted capital I keeps its dot
+    assert tokens("\u039f\u0394\u039f\u03a3 \u0130stanbul") == [
+        "\u03bf\u03b4\u03bf\u03c2", "i\u0307stanbul"]

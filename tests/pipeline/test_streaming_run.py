@@ -1,0 +1,44 @@
+"""A bounded local streaming run: feeds that grow between polls, each new article once."""
+import json
+
+import pyarrow.dataset as ds
+
+from tests.conftest import DEMO_CORPUS, Route, demo_page
+from tests.conftest import run_cli
+
+SLUGS = sorted(p.name[:-len(".html.gz")] for p in
+               (DEMO_CORPUS / "northwind" / "articles").glob("story-*.html.gz"))
+
+
+def test_streaming_run_writes_each_new_article_once(server, tmp_path):
+    listed = []
+
+    def feed(handler, n):
+        for i in range(len(listed), 3 * n):          # three more entries at every poll
+            path = f"/s/{i}.html"
+            server.routes[path] = Route(demo_page("northwind", SLUGS[i % len(SLUGS)]))
+            listed.append(server.url(path))
+        items = "".join(f"<item><title>{u}</title><link>{u}</link></item>" for u in listed)
+        return Route(f'<rss version="2.0"><channel><title>Live</title>{items}</channel></rss>',
+                     content_type="application/rss+xml")
+
+    server.routes["/live.xml"] = feed
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(server.url("/live.xml") + " Live\n")
+    output = tmp_path / "news"
+    result = run_cli("--feeds", str(feeds), "--output", str(output), "--streaming",
+                     "--run_duration", "20", "--poll_interval", "5", "--window", "10",
+                     "--allow_networks", "127.0.0.0/8", "--host_delay", "0", timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    polls = server.hits["/live.xml"]
+    assert polls >= 3, "the feed was polled again and again"
+
+    urls = ds.dataset(str(output / "articles"), format="parquet", partitioning="hive") \
+        .to_table(columns=["url"]).column("url").to_pylist()
+    assert len(urls) == len(set(urls)), "an article was written twice"
+    assert sorted(urls) == sorted(listed)
+    windows = [json.loads(p.read_text()) for p in (output / "_runs").glob("*-w*.json")]
+    assert windows and all(w["counts"]["accounting_balanced"] for w in windows)
+    assert sum(w["counts"]["articles"] for w in windows) == len(listed)
+    assert sum(w["counts"]["skipped_by_reason"].get("duplicate_in_run", 0) for w in windows) > 0
+    assert "windows)" in result.stdout
