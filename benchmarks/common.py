@@ -1,4 +1,5 @@
-"""What the benchmarks share: process-tree memory, and a corpus served on loopback."""
+"""What the benchmarks share: process-tree memory, a corpus served on loopback, and reading a
+server's request log against the politeness limits (the tests read their servers' logs so too)."""
 import os
 import subprocess
 import sys
@@ -48,3 +49,22 @@ def served_corpus(folder, feeds_out):
     finally:
         server.terminate()
         server.wait()
+
+
+def peak_in_flight(log):
+    """The most requests a server had in flight at once, from its log of (path, started,
+    ended)."""
+    events = sorted([(start, 1) for _, start, _ in log] + [(end, -1) for _, _, end in log],
+                    key=lambda e: (e[0], e[1]))
+    peak = now = 0
+    for _, step in events:
+        now += step
+        peak = max(peak, now)
+    return peak
+
+
+def smallest_gap(log):
+    """The shortest time between two request starts in a server's log (None for fewer than
+    two)."""
+    starts = sorted(start for _, start, _ in log)
+    return min((b - a for a, b in zip(starts, starts[1:])), default=None)

@@ -131,5 +131,3 @@ def recover(output):
     for run_id in sorted(dead | {run_of(p) for p in plans}):
         FileSystems.delete([FileSystems.join(root, run_id)])
     return finished, sorted(dead)
-
-

@@ -10,12 +10,27 @@ class RunNotFound(LookupError):
     """No manifest for the run asked for; the message names the output."""
 
 
+def merge_hosts(total, more):
+    """Two windows' `hosts_slowed`: a host slowed in either, by every reason, with the longer
+    delay; backed off if it was in either."""
+    merged = dict(total)
+    for host, report in more.items():
+        known = merged.get(host)
+        merged[host] = report if known is None else {
+            "slowed": sorted(set(known["slowed"]) | set(report["slowed"])),
+            "delay": max(known["delay"], report["delay"]),
+            "backed_off": known["backed_off"] or report["backed_off"]}
+    return merged
+
+
 def merge_counts(total, more):
     """Add one manifest's counts to another's: numbers add, flags must all hold, sections
     merge key by key, and a text (a feed's status) takes the later value."""
     merged = dict(total)
     for key, value in more.items():
-        if key not in merged:
+        if key == "hosts_slowed":
+            merged[key] = merge_hosts(merged.get(key, {}), value)
+        elif key not in merged:
             merged[key] = value
         elif isinstance(value, bool):
             merged[key] = merged[key] and value

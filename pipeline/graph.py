@@ -40,6 +40,8 @@ class RunConfig:
     extract_processes: int
     same_site_links: bool
     run_info: dict
+    spread_pages: bool = False   # reshuffle fetched pages (distributed runners)
+    fast_extraction: bool = False
     streaming: bool = False
     feeds_path: str = ""
     poll_interval: float = 300
@@ -108,11 +110,13 @@ class Newsbeam(beam.PTransform):
         seen = pbegin | "ReadSeen" >> ReadSeen(cfg.output)
         feeds = (pbegin | "ListFeeds" >> mode.list_feeds()
                  | "ReadFeeds" >> ReadFeeds(cfg.policy, cfg.run_id, mode.known_feeds(pbegin),
-                                            cfg.same_site_links))
+                                            cfg.same_site_links, cfg.fetch_threads,
+                                            cfg.streaming))
         links = feeds.entries | "DropSeenLinks" >> mode.drop_seen(seen.links, LINKS)
-        fetched = links.fresh | "FetchArticles" >> FetchArticles(cfg.policy, cfg.fetch_threads)
-        extracted = fetched.pages | "ExtractText" >> ExtractText(cfg.extract_timeout,
-                                                                 cfg.extract_processes)
+        fetched = links.fresh | "FetchArticles" >> FetchArticles(
+            cfg.policy, cfg.fetch_threads, cfg.streaming, cfg.spread_pages)
+        extracted = fetched.pages | "ExtractText" >> ExtractText(
+            cfg.extract_timeout, cfg.extract_processes, cfg.fast_extraction)
         normalised = (extracted.pages
                       | "DetectLanguage" >> DetectLanguage(cfg.language_detector)
                       | "NormaliseMetadata" >> NormaliseMetadata(cfg.run_id))
@@ -123,7 +127,7 @@ class Newsbeam(beam.PTransform):
         run = RunOutputs(
             articles=grouped.articles, signatures=grouped.signatures, feed_states=feeds.states,
             rejects=(feeds.rejects, fetched.rejects, extracted.rejects, normalised.rejects),
-            skipped=(links.skipped, articles.skipped))
+            skipped=(links.skipped, articles.skipped), hosts=(feeds.hosts, fetched.hosts))
         self._tap_progress(feeds, fetched, normalised, run)
         return run | "PublishRun" >> PublishRun(cfg.output, cfg.staging, cfg.run_id,
                                                 cfg.run_info, cfg.shards, mode.window)

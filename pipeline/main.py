@@ -98,6 +98,8 @@ def prepare(argv, progress=""):
                         opts.extract_processes, standard.runner,
                         options.view_as(DirectOptions).direct_num_workers),
                     same_site_links=opts.same_site_links,
+                    spread_pages=not is_local(standard.runner),
+                    fast_extraction=opts.fast_extraction,
                     run_info=run_info, streaming=bool(standard.streaming), feeds_path=opts.feeds,
                     poll_interval=opts.poll_interval, window=opts.window,
                     run_duration=opts.run_duration, state_ttl=opts.state_ttl,

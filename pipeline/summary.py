@@ -7,6 +7,15 @@ def _by_reason(counts):
     return ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items(), key=lambda i: -i[1]))
 
 
+def _hosts(slowed, most=5):
+    """'a.example 429, b.example crawl-delay 5s, ...' for the summary line."""
+    shown = []
+    for host, report in sorted(slowed.items())[:most]:
+        why = ", ".join(r.replace("http_", "") for r in report["slowed"]) or "failing"
+        shown.append(f"{host} {why}, {report['delay']:g}s apart")
+    return "; ".join(shown) + (f"; {len(slowed) - most} more" if len(slowed) > most else "")
+
+
 def format_summary(manifest, output, elapsed_seconds, report=None):
     c = manifest["counts"]
     balanced = "balanced" if c["accounting_balanced"] else "NOT BALANCED: please report this"
@@ -22,6 +31,13 @@ def format_summary(manifest, output, elapsed_seconds, report=None):
         f"{c['rejects']} rejects + {c['skipped']} skipped ({balanced})",
         f"  copy groups       {c['copy_groups']} ({c['copies_in_groups']} articles)",
         f"  stories           {c['stories']} with 2+ articles ({c['articles_in_stories']} articles)",
+    ]
+    slowed = c.get("hosts_slowed") or {}
+    if slowed:
+        backed_off = sorted(h for h, r in slowed.items() if r["backed_off"])
+        lines.append(f"  hosts slowed      {len(slowed)} ({_hosts(slowed)})"
+                     + (f"; given up on: {', '.join(backed_off)}" if backed_off else ""))
+    lines += [
         f"  output            {output}",
         f"  manifest          {output}/_runs/{manifest['run_id']}"
         + (f"-w*.json ({manifest['windows']} windows)" if manifest.get("windows") else ".json"),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Optional, Union
 
-from schemas.records import Article, FeedState, Level, Reject, Skip
+from schemas.records import Article, FeedState, HostReport, Level, Reject, Skip
 
 
 class Outcome(str, Enum):
@@ -20,6 +20,7 @@ class Outcome(str, Enum):
     ARTICLE = "article"
     REJECTED = "rejected"           # a feed entry rejected
     SKIPPED = "skipped"             # a feed entry skipped (already handled)
+    HOST = "host"                   # a host the fetcher slowed down or gave up on
 
 
 @dataclass(frozen=True)
@@ -31,9 +32,10 @@ class Tally:
     entries: int = 0               # FEED_POLLED: entries the feed listed
     dup_id: Optional[str] = None   # ARTICLE: its copy group and story
     story_id: Optional[str] = None
+    host: Optional[HostReport] = None
 
 
-Record = Union[Article, Reject, Skip, FeedState]
+Record = Union[Article, Reject, Skip, FeedState, HostReport]
 
 
 def tally_of(record: Record) -> Tally:
@@ -48,6 +50,8 @@ def tally_of(record: Record) -> Tally:
         return Tally(Outcome.SKIPPED, record.feed_url, record.reason)
     if isinstance(record, FeedState):
         return Tally(Outcome.FEED_POLLED, record.feed_url, record.status, record.entries)
+    if isinstance(record, HostReport):
+        return Tally(Outcome.HOST, host=record)
     raise TypeError(f"not a counted record: {type(record).__name__}")
 
 
@@ -87,12 +91,16 @@ class RunCounts:
     by_feed: dict = field(default_factory=dict)          # feed_url -> FeedCounts
     articles_per_dup: Counter = field(default_factory=Counter)
     articles_per_story: Counter = field(default_factory=Counter)
+    hosts: dict = field(default_factory=dict)            # host -> HostReport
 
     def _feed(self, feed_url: str) -> FeedCounts:
         return self.by_feed.setdefault(feed_url, FeedCounts())
 
     def add(self, tally: Tally) -> "RunCounts":
         outcome = tally.outcome
+        if outcome is Outcome.HOST:
+            self._host(tally.host)
+            return self
         feed = self._feed(tally.feed_url)
         if outcome is Outcome.FEED_POLLED:
             self.feeds_polled += 1
@@ -124,7 +132,13 @@ class RunCounts:
             getattr(self, name).update(getattr(other, name))
         for feed_url, theirs in other.by_feed.items():
             self._feed(feed_url).merge(theirs)
+        for report in other.hosts.values():
+            self._host(report)
         return self
+
+    def _host(self, report: HostReport) -> None:
+        known = self.hosts.get(report.host)
+        self.hosts[report.host] = known.merge(report) if known else report
 
     @property
     def articles(self) -> int:
@@ -156,5 +170,7 @@ class RunCounts:
             "copy_groups": len(copy_groups), "copies_in_groups": sum(copy_groups),
             "stories": len(stories), "articles_in_stories": sum(stories),
             "by_feed": {url: feed.as_dict() for url, feed in self.by_feed.items()},
+            "hosts_slowed": {host: report.as_dict()
+                             for host, report in sorted(self.hosts.items())},
             "accounting_balanced": self.accounting_balanced,
         }

@@ -22,6 +22,8 @@ REASONS = {
                        "(allow with --allow_private_hosts).",
     "not_html": "The page is not HTML (PDF, image, binary).",
     "robots_disallowed": "The site's robots.txt disallows this URL for our User-Agent.",
+    "host_backed_off": "The host failed --max_host_failures requests in a row (timeouts, "
+                       "connection errors, 5xx); its remaining entries were not requested.",
     # extraction
     "no_text": "Extraction found no article text.",
     "extract_error": "The extractor raised an error on this page.",
@@ -35,5 +37,5 @@ REASONS = {
 # Worth another try in a later run: not recorded in _state, so the next run fetches them again.
 TRANSIENT_REASONS = frozenset({
     "http_429", "http_5xx", "timeout", "connection_error", "feed_http_error", "extract_error",
-    "extract_crash",
+    "extract_crash", "host_backed_off",
 })

@@ -66,6 +66,7 @@ class FeedEntry:
     updated: Optional[datetime] = None
     tags: list = field(default_factory=list)
     image_url: Optional[str] = None
+    feed_fetched_at: Optional[datetime] = None   # a request its feed's host already had
 
 
 @dataclass
@@ -151,6 +152,25 @@ class Article:
     @property
     def feed_url(self) -> str:
         return self.row["feed_url"]
+
+
+@dataclass
+class HostReport:
+    """What the fetcher did to one host beyond the configured pacing (the manifest's
+    `hosts_slowed`)."""
+    host: str
+    slowed: tuple = ()             # http_429, http_503, crawl_delay
+    delay: float = 0.0             # seconds between request starts it ended with
+    backed_off: bool = False       # its remaining entries were rejected as host_backed_off
+
+    def merge(self, other: "HostReport") -> "HostReport":
+        """One host's reports from several bundles or windows."""
+        return HostReport(self.host, tuple(sorted(set(self.slowed) | set(other.slowed))),
+                          max(self.delay, other.delay), self.backed_off or other.backed_off)
+
+    def as_dict(self) -> dict:
+        return {"slowed": list(self.slowed), "delay": round(self.delay, 3),
+                "backed_off": self.backed_off}
 
 
 @dataclass

@@ -51,12 +51,17 @@ class Route:
 
 
 class FixtureServer:
-    """A loopback HTTP server whose routes the test sets: {path: Route or callable(handler)}."""
+    """A loopback HTTP server whose routes the test sets: {path: Route or callable(handler)}.
+
+    `log` records every request as (path, started, ended) on time.monotonic(), for assertions
+    on concurrency and spacing (benchmarks/common.py reads it)."""
 
     def __init__(self, host="127.0.0.1"):
         self.routes = {}
         self.hits = {}
-        routes, hits = self.routes, self.hits
+        self.log = []
+        routes, hits, log = self.routes, self.hits, self.log
+        counting = threading.Lock()
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -66,10 +71,18 @@ class FixtureServer:
                 pass
 
             def do_GET(self):
-                hits[self.path] = hits.get(self.path, 0) + 1
+                started = time.monotonic()
+                try:
+                    self._answer()
+                finally:
+                    log.append((self.path, started, time.monotonic()))
+
+            def _answer(self):
+                with counting:          # requests come in on threads of their own
+                    hits[self.path] = n = hits.get(self.path, 0) + 1
                 route = routes.get(self.path) or routes.get(self.path.split("?")[0])
                 if callable(route):
-                    route = route(self, hits[self.path])
+                    route = route(self, n)
                 if route is None:
                     route = Route(b"not found", 404)
                 if route.delay:

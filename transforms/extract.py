@@ -21,9 +21,10 @@ class _ExtractFn(beam.DoFn):
     to the children in turn; each child keeps its own queue, so a hang or a crash is still
     charged to the one page that caused it."""
 
-    def __init__(self, timeout, processes=1):
+    def __init__(self, timeout, processes=1, fast=False):
         self.timeout = timeout
         self.processes = max(1, processes)
+        self.fast = fast
 
     def setup(self):
         limit_fragmentation()          # before the children start: they inherit the settings
@@ -41,7 +42,7 @@ class _ExtractFn(beam.DoFn):
                 timestamp=beam.DoFn.TimestampParam):
         if not self.children:
             try:
-                content, error = extract_page(page.html, page.url), None
+                content, error = extract_page(page.html, page.url, self.fast), None
             except Exception as exc:  # noqa: BLE001 - any extractor failure is one reject
                 content, error = None, exc
             yield _outcome(page, content, error)
@@ -52,7 +53,7 @@ class _ExtractFn(beam.DoFn):
         calls = self.children[self.pages % len(self.children)]
         self.pages += 1
         for (done, done_window, done_timestamp), content, error in calls.submit(
-                (page, window, timestamp), extract_page, page.html, page.url):
+                (page, window, timestamp), extract_page, page.html, page.url, self.fast):
             yield _windowed(_outcome(done, content, error), done_window, done_timestamp)
 
     def finish_bundle(self):
@@ -97,14 +98,17 @@ class ExtractText(beam.PTransform):
     extraction failed.
 
     timeout: seconds per page, in a child process that a hang or a crash in C code cannot take
-    down with it (0: in-process, no protection). processes: children per worker.
+    down with it (0: in-process, no protection). processes: children per worker. fast:
+    trafilatura without its fallback extractors (--fast_extraction).
     """
 
-    def __init__(self, timeout=30.0, processes=1):
+    def __init__(self, timeout=30.0, processes=1, fast=False):
         super().__init__()
         self.timeout = timeout
         self.processes = processes
+        self.fast = fast
 
     def expand(self, pages):
         return pages | "Extract" >> beam.ParDo(
-            _ExtractFn(self.timeout, self.processes)).with_outputs(REJECTS, main="pages")
+            _ExtractFn(self.timeout, self.processes, self.fast)).with_outputs(
+                REJECTS, main="pages")

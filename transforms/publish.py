@@ -18,12 +18,14 @@ from transforms.write import WriteTable, window_token
 
 
 class RunOutputs(NamedTuple):
-    """What a run produced, by kind: Article, signature index rows, FeedState, Reject, Skip."""
+    """What a run produced, by kind: Article, signature index rows, FeedState, Reject, Skip,
+    HostReport."""
     articles: beam.PCollection
     signatures: beam.PCollection
     feed_states: beam.PCollection
     rejects: tuple        # of PCollections of Reject, one per stage that rejects
     skipped: tuple        # of PCollections of Skip
+    hosts: tuple = ()     # of PCollections of HostReport, one per stage that fetches
 
 
 def reject_row(reject: Reject, run_id: str) -> dict:
@@ -77,7 +79,7 @@ class PublishRun(beam.PTransform):
             return pcoll
         return pcoll | label >> beam.WindowInto(windows.FixedWindows(self.window))
 
-    def expand(self, run: RunOutputs):
+    def expand(self, run):
         run_id = self.run_id
         articles = self._into_units(run.articles, "ArticlesIntoUnits")
         signatures = self._into_units(run.signatures, "SignaturesIntoUnits")
@@ -86,6 +88,9 @@ class PublishRun(beam.PTransform):
                                    "RejectsIntoUnits")
         skipped = self._into_units(run.skipped | "AllSkipped" >> beam.Flatten(),
                                    "SkippedIntoUnits")
+        hosts = self._into_units(
+            run.hosts | "AllHosts" >> beam.Flatten(pipeline=articles.pipeline),
+            "HostsIntoUnits")
         rows = {
             "articles": articles | "ArticleRows" >> beam.Map(lambda a: a.row),
             "rejects": rejects | "RejectRows" >> beam.Map(reject_row, run_id=run_id),
@@ -100,7 +105,8 @@ class PublishRun(beam.PTransform):
                       table, self.staging, run_id, self.shards)
                         for name, table in TABLES.items())
                   | "AllStaged" >> beam.Flatten())
-        counts = ((articles, rejects, skipped, feed_states) | "AllCounted" >> beam.Flatten()
+        counts = ((articles, rejects, skipped, feed_states, hosts)
+                  | "AllCounted" >> beam.Flatten()
                   | "CountRun" >> CountRun())
         return ({"staged": staged | "KeyStaged" >> beam.Map(lambda f: (None, f)),
                  "counts": counts | "KeyCounts" >> beam.Map(lambda c: (None, c))}

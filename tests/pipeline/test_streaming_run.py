@@ -1,5 +1,6 @@
 """A bounded local streaming run: feeds that grow between polls, each new article once."""
 import json
+import threading
 
 import pyarrow.dataset as ds
 
@@ -11,14 +12,18 @@ SLUGS = sorted(p.name[:-len(".html.gz")] for p in
 
 
 def test_streaming_run_writes_each_new_article_once(server, tmp_path):
-    listed = []
+    listed, lock = [], threading.Lock()
 
     def feed(handler, n):
-        for i in range(len(listed), 3 * n):          # three more entries at every poll
-            path = f"/s/{i}.html"
-            server.routes[path] = Route(demo_page("northwind", SLUGS[i % len(SLUGS)]))
-            listed.append(server.url(path))
-        items = "".join(f"<item><title>{u}</title><link>{u}</link></item>" for u in listed)
+        # The local runner fetches its polls when the run ends, two at a time: the n-th
+        # request sees the feed as it was at the n-th poll.
+        with lock:
+            for i in range(len(listed), 3 * n):          # three more entries at every poll
+                path = f"/s/{i}.html"
+                server.routes[path] = Route(demo_page("northwind", SLUGS[i % len(SLUGS)]))
+                listed.append(server.url(path))
+            shown = listed[:3 * n]
+        items = "".join(f"<item><title>{u}</title><link>{u}</link></item>" for u in shown)
         return Route(f'<rss version="2.0"><channel><title>Live</title>{items}</channel></rss>',
                      content_type="application/rss+xml")
 

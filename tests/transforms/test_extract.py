@@ -21,7 +21,7 @@ def page(i, html=WORDS):
                        datetime.now(timezone.utc), 200)
 
 
-def _crash_on_page_3(html, url):
+def _crash_on_page_3(html, url, fast=False):
     if url.endswith("/3"):
         os.kill(os.getpid(), signal.SIGSEGV)
     return PageContent(text="ok")

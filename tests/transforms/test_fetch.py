@@ -29,3 +29,18 @@ def test_fetch_articles(server):
             equal_to([(Stage.ARTICLE_FETCH, "not_html", True),
                       (Stage.ARTICLE_FETCH, "no_text", True),
                       (Stage.ARTICLE_FETCH, "http_404", True)]), label="Rejects")
+
+
+def test_a_host_that_asked_to_slow_down_is_reported(server, other_server):
+    server.routes["/a.html"] = lambda h, n: (Route("busy", 429, {"Retry-After": "1"}) if n == 1
+                                             else Route(demo_page("meridian",
+                                                                  "blinken-urges-restraint")))
+    other_server.routes["/b.html"] = Route(demo_page("meridian", "blinken-urges-restraint"))
+    entries = [entry(server.url("/a.html")), entry(other_server.url("/b.html"))]
+    with beam_pipeline() as p:
+        fetched = p | beam.Create(entries) | FetchArticles(FetchPolicy(
+            retries=1, allow_private_hosts=True, total_timeout=5))
+        assert_that(fetched.pages | beam.Map(lambda page: page.url),
+                    equal_to([server.url("/a.html"), other_server.url("/b.html")]))
+        assert_that(fetched.hosts | "Hosts" >> beam.Map(lambda r: (r.host, r.slowed)),
+                    equal_to([(server.base[len("http://"):], ("http_429",))]), label="Hosts")

@@ -1,4 +1,5 @@
-"""The HTTP layer against a loopback fixture server (transforms/web/http.py)."""
+"""The HTTP layer against a loopback fixture server (transforms/web/http.py), one GET at a
+time through the frontier that follows its redirects and retries."""
 import gzip
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -6,6 +7,7 @@ from email.utils import format_datetime
 import pytest
 
 from tests.conftest import Route
+from transforms.web.frontier import fetch as fetch_one
 from transforms.web.http import (FetchError, Fetcher, FetchPolicy, check_address, decode_html,
                                  looks_binary, parse_retry_after)
 
@@ -15,9 +17,10 @@ FAST = FetchPolicy(connect_timeout=2, read_timeout=2, total_timeout=3, retries=2
 
 
 def fetch(server, path, policy=FAST):
+    """One GET as a run makes it: redirects and retries are the frontier's."""
     fetcher = Fetcher(policy)
     try:
-        return fetcher.get(server.url(path))
+        return fetch_one(fetcher, server.url(path))
     finally:
         fetcher.close()
 

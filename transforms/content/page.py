@@ -218,26 +218,29 @@ def trafilatura_metadata(tree, url, with_date):
     return doc
 
 
-def _body_text(tree, url, recall):
+def _body_text(tree, url, recall, fast=False):
     if tree is None:
         return ""
     doc = bare_extraction(tree, url=url, with_metadata=False, include_comments=False,
-                          include_tables=False, favor_recall=recall)
+                          include_tables=False, favor_recall=recall, fast=fast)
     return (doc.text or "").strip() if doc else ""
 
 
-def extract_page(html: str, url: str) -> Optional[PageContent]:
-    """Body text and metadata of one page, or None when there is no text."""
+def extract_page(html: str, url: str, fast: bool = False) -> Optional[PageContent]:
+    """Body text and metadata of one page, or None when there is no text.
+
+    fast: trafilatura without its fallback extractors (readability, jusText), which it
+    otherwise runs to compare against its own result."""
     tree = load_html(html)
     if tree is None:
         return None
     declared = page_metadata(tree)
     doc = trafilatura_metadata(tree, url, with_date=not declared["dates"])
-    text = _body_text(tree, url, recall=False)
+    text = _body_text(tree, url, recall=False, fast=fast)
     if len(text) < MIN_CHARS:
         # trafilatura's precise pass finds no body on many pages with little markup or short
         # items; its recall pass rescues them
-        text = _body_text(load_html(html), url, recall=True) or text
+        text = _body_text(load_html(html), url, recall=True, fast=fast) or text
     text = _without_headline(text, doc.title)
     if len(text) < MIN_CHARS:
         return None

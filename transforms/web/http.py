@@ -6,7 +6,6 @@ it into a reject row without interpreting exceptions themselves.
 import codecs
 import email.utils
 import ipaddress
-import random
 import re
 import socket
 import ssl
@@ -14,13 +13,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import (ConnectTimeoutError, HTTPError, NewConnectionError,
                                 ProtocolError, ReadTimeoutError, SSLError)
 
-from transforms.web.politeness import HostGate, RobotsRules
 
 DEFAULT_USER_AGENT = "newsbeam/0.1 (+https://github.com/newsbeam/newsbeam)"
 
@@ -39,8 +38,9 @@ class FetchPolicy:
     user_agent: str = DEFAULT_USER_AGENT
     allow_private_hosts: bool = False
     allowed_networks: tuple = ()     # CIDRs allowed even though private (internal feeds, tests)
-    max_per_host: int = 2            # requests in flight per host (per worker)
+    max_per_host: int = 2            # requests in flight per host, for the whole job
     host_delay: float = 0.25         # seconds between request starts per host
+    max_host_failures: int = 5       # failures in a row that give up on a host (0: never)
     respect_robots: bool = True      # pages only; feeds were chosen by the operator
     max_crawl_delay: float = 30.0
 
@@ -67,8 +67,8 @@ class FetchError(Exception):
         self.url = url
 
 
-_RETRY_STATUSES = {429, 500, 502, 503, 504}
-_REDIRECTS = {301, 302, 303, 307, 308}
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+REDIRECTS = {301, 302, 303, 307, 308}
 
 
 def status_reason(status):
@@ -122,94 +122,47 @@ def parse_retry_after(value, now=None):
     return max(0.0, (when - now).total_seconds())
 
 
+_SENDING = threading.local()     # the callback of the request this thread is sending
+
+
+class _Sent:
+    """Calls this thread's sending callback once a request's headers are on the wire: the
+    moment the host sees it, which is what its pacing counts from."""
+
+    def endheaders(self, *args, **kwargs):
+        result = super().endheaders(*args, **kwargs)
+        callback = getattr(_SENDING, "callback", None)
+        if callback is not None:
+            callback()
+        return result
+
+
+class _HTTPConnection(_Sent, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_Sent, HTTPSConnection):
+    pass
+
+
 class Fetcher:
-    """A thread-safe HTTP client. Create one per worker in DoFn.setup(); it is not picklable."""
+    """One request at a time, bounded and checked: the address is resolved and refused if it is
+    not public (unless allowed), the connection goes to the address that was checked, and the
+    body is limited while it is read. Redirects, retries, robots.txt and pacing are the
+    frontier's (transforms/web/frontier.py). Thread-safe; create one per worker in
+    DoFn.setup(): it is not picklable."""
 
     def __init__(self, policy=FetchPolicy()):
         self.policy = policy
         self._pools = {}
         self._lock = threading.Lock()
         self._ssl = ssl.create_default_context()
-        self.gate = HostGate(policy.max_per_host, policy.host_delay)
-        self.robots = RobotsRules(self._fetch_robots, policy.user_agent, policy.max_crawl_delay)
 
     def close(self):
         with self._lock:
             for pool in self._pools.values():
                 pool.close()
             self._pools.clear()
-
-    def _fetch_robots(self, url):
-        try:
-            response = self._follow(url, {}, robots=False)
-        except FetchError:
-            return None
-        return response.body if response.status == 200 else None
-
-    def get(self, url, headers=None, robots=False):
-        """GET with retries and redirects. Returns a Response whose status is 2xx or 304.
-
-        robots: check robots.txt (when the policy respects it) at every hop.
-        """
-        robots = robots and self.policy.respect_robots
-        attempt = 0
-        while True:
-            try:
-                response = self._follow(url, headers or {}, robots)
-            except FetchError as exc:
-                retryable = exc.reason in ("timeout", "connection_error")
-                if not retryable or attempt >= self.policy.retries:
-                    raise
-                wait = self._backoff(attempt)
-            else:
-                if response.status < 300 or response.status == 304:
-                    return response
-                reason = status_reason(response.status)
-                detail = f"HTTP {response.status}"
-                if response.status not in _RETRY_STATUSES or attempt >= self.policy.retries:
-                    raise FetchError(reason, detail, response.status, response.url)
-                wait = parse_retry_after(response.headers.get("retry-after"))
-                if wait is None:
-                    wait = self._backoff(attempt)
-                elif wait > self.policy.max_retry_wait:
-                    raise FetchError(reason, f"{detail}, Retry-After {wait:.0f}s exceeds "
-                                     f"{self.policy.max_retry_wait:.0f}s", response.status,
-                                     response.url)
-            time.sleep(wait)
-            attempt += 1
-
-    def _backoff(self, attempt):
-        base = self.policy.backoff * (2 ** attempt)
-        return base + random.uniform(0, base)
-
-    def _follow(self, url, headers, robots):
-        visited = []
-        while True:
-            visited.append(url)
-            if robots:
-                if not self.robots.allowed(url):
-                    raise FetchError("robots_disallowed", "robots.txt disallows this URL for "
-                                     f"{self.policy.user_agent!r}", url=url)
-                delay = self.robots.crawl_delay(url)
-                if delay:
-                    self.gate.set_delay(urlsplit(url).netloc, delay)
-            response = self._request(url, headers)
-            if response.status not in _REDIRECTS:
-                return response
-            location = response.headers.get("location")
-            if not location:
-                return response
-            url = urljoin(url, location.strip())
-            if urlsplit(url).scheme not in ("http", "https"):
-                raise FetchError("bad_url", f"redirect to unsupported URL {url!r}",
-                                 response.status, url)
-            if url in visited:
-                raise FetchError("too_many_redirects", f"redirect loop at {url}",
-                                 response.status, url)
-            if len(visited) > self.policy.max_redirects:
-                raise FetchError("too_many_redirects",
-                                 f"more than {self.policy.max_redirects} redirects",
-                                 response.status, url)
 
     def _pool(self, scheme, host, ip, port):
         key = (scheme, host, ip, port)
@@ -225,10 +178,16 @@ class Fetcher:
                 else:
                     pool = urllib3.HTTPConnectionPool(ip, port, timeout=timeout, maxsize=32,
                                                       block=False, retries=False)
+                pool.ConnectionCls = _HTTPSConnection if scheme == "https" else _HTTPConnection
                 self._pools[key] = pool
             return pool
 
-    def _request(self, url, headers):
+    def request(self, url: str, headers: dict, on_send=None) -> Response:
+        """One GET, no redirect followed: a Response of any status, or a FetchError.
+
+        on_send: called when the request has left (its headers written to the socket), and
+        again if it is sent once more on a fresh connection: the host's pacing counts from
+        then, not from when the request was scheduled (a new connection takes a while)."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError("bad_url", f"not an absolute http(s) URL: {url!r}", url=url)
@@ -241,31 +200,39 @@ class Fetcher:
             path += "?" + parts.query
         send = {"User-Agent": self.policy.user_agent, "Accept-Encoding": "gzip, deflate",
                 "Accept": "*/*", "Host": parts.netloc, **headers}
-        with self.gate.slot(parts.netloc):
-            return self._send(pool, path, send, url)
+        return self._send(pool, path, send, url, on_send)
 
-    def _send(self, pool, path, send, url):
+    def _send(self, pool, path, send, url, on_send=None):
         started = time.monotonic()
         raw = None
-        for fresh in (False, True):
-            try:
-                raw = pool.urlopen("GET", path, headers=send, redirect=False, retries=False,
-                                   preload_content=False, decode_content=True,
-                                   assert_same_host=False)
-                break
-            except (ConnectTimeoutError, ReadTimeoutError, socket.timeout) as exc:
-                raise FetchError("timeout", str(exc), url=url) from None
-            except ProtocolError as exc:
-                # a kept-alive connection the server had closed: not the server failing, and
-                # not an attempt that counts against --retries; once more on a new connection
-                if "timed out" in str(exc):
+        _SENDING.callback = on_send
+        try:
+            for fresh in (False, True):
+                try:
+                    raw = pool.urlopen("GET", path, headers=send, redirect=False, retries=False,
+                                       preload_content=False, decode_content=True,
+                                       assert_same_host=False)
+                    break
+                except NewConnectionError as exc:
+                    # refused, unreachable, DNS: urllib3 2 makes this a ConnectTimeoutError too,
+                    # so it is told apart first; a connect that timed out says so
+                    reason = "timeout" if "timed out" in str(exc) else "connection_error"
+                    raise FetchError(reason, str(exc), url=url) from None
+                except (ConnectTimeoutError, ReadTimeoutError, socket.timeout) as exc:
                     raise FetchError("timeout", str(exc), url=url) from None
-                if fresh:
+                except ProtocolError as exc:
+                    # a kept-alive connection the server had closed: not the server failing, and
+                    # not an attempt that counts against --retries; once more on a new connection
+                    if "timed out" in str(exc):
+                        raise FetchError("timeout", str(exc), url=url) from None
+                    if fresh:
+                        raise FetchError("connection_error", str(exc), url=url) from None
+                except (SSLError, HTTPError, OSError) as exc:
+                    if "timed out" in str(exc):
+                        raise FetchError("timeout", str(exc), url=url) from None
                     raise FetchError("connection_error", str(exc), url=url) from None
-            except (NewConnectionError, SSLError, HTTPError, OSError) as exc:
-                if "timed out" in str(exc):
-                    raise FetchError("timeout", str(exc), url=url) from None
-                raise FetchError("connection_error", str(exc), url=url) from None
+        finally:
+            _SENDING.callback = None
         response = Response(url=url, status=raw.status,
                             headers={k.lower(): v for k, v in raw.headers.items()},
                             fetched_at=datetime.now(timezone.utc))

@@ -1,83 +1,133 @@
-"""Politeness: per-host concurrency and spacing, and robots.txt, shared by a worker's threads.
+"""Politeness per host: how many requests may be in flight, how far apart they start, when a
+host is slowed down or given up on, and what its robots.txt allows. Pure state with an explicit
+clock; transforms/web/frontier.py schedules requests with it.
 
-Limits hold per worker process: with N workers a host sees at most N x --max_per_host requests
-at once (Beam gives no cross-worker lock; keying fetches by host would serialise big hosts).
+These limits hold for the whole job, not per worker: the stages group entries by host before
+fetching (transforms/fetch.py), so one host's requests are made in one place at a time.
 """
-import threading
-import time
-from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Optional
 from urllib.parse import urlsplit
 
 from protego import Protego
 
-class HostGate:
-    """At most `max_per_host` requests in flight per host, starting at least `delay` apart."""
+from schemas.records import HostReport
 
-    def __init__(self, max_per_host=2, delay=0.25):
-        self.max_per_host = max_per_host
-        self.delay = delay
-        self._lock = threading.Lock()
-        self._slots = {}
-        self._next_start = {}
-        self._delays = {}
+SLOWED_DELAY = 1.0         # seconds between starts at least, once a host has said 429 or 503
+RECOVERY = 0.9             # each success after a slow-down shortens the spacing by this factor
+BACKOFF_SECONDS = 600      # how long a failing host is given up on (a streaming job retries it)
+ROBOTS_TTL = 24 * 3600     # robots.txt is read again after a day (RFC 9309 asks for at most one)
 
-    def set_delay(self, host, seconds):
-        """A longer delay for one host (its robots.txt Crawl-delay)."""
-        with self._lock:
-            self._delays[host] = max(self.delay, seconds)
 
-    @contextmanager
-    def slot(self, host):
-        with self._lock:
-            semaphore = self._slots.setdefault(host, threading.BoundedSemaphore(self.max_per_host))
-        semaphore.acquire()
-        try:
-            with self._lock:
-                now = time.monotonic()
-                start = max(now, self._next_start.get(host, now))
-                self._next_start[host] = start + self._delays.get(host, self.delay)
-            if start > now:
-                time.sleep(start - now)
-            yield
-        finally:
-            semaphore.release()
+def host_key(url: str) -> str:
+    """The unit of politeness: host and port as the URL names them."""
+    return urlsplit(url).netloc.lower()
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+@dataclass
+class HostPacing:
+    """One host's pacing: at most `max_in_flight` requests at once, starts at least `delay`
+    apart (a longer robots.txt Crawl-delay, and a 429 or 503, raise it), not before a
+    Retry-After, and no requests at all for a while after `max_failures` failures in a row."""
+    max_in_flight: int
+    delay: float
+    max_delay: float = 30.0
+    max_failures: int = 5          # 0: never back off
+    in_flight: int = 0
+    next_start: float = 0.0
+    failures: int = 0
+    backed_off_until: float = 0.0
+    slowed: set = field(default_factory=set)
+    backed_off: bool = False       # since the last report
+    floor: float = 0.0             # the spacing it never goes below (configured, Crawl-delay)
+    penalty_until: float = 0.0     # a 429 or 503 before this is the same complaint
+
+    def __post_init__(self):
+        self.floor = self.delay
+
+    def may_start(self, now: float) -> bool:
+        return self.in_flight < self.max_in_flight and now >= self.next_start
+
+    def start(self, now: float) -> None:
+        self.in_flight += 1
+        self.next_start = now + self.delay
+
+    def sent(self, now: float) -> None:
+        """The request started at start() leaves only now: the next starts after it."""
+        self.next_start = max(self.next_start, now + self.delay)
+
+    def finish(self) -> None:
+        self.in_flight -= 1
+
+    def is_backed_off(self, now: float) -> bool:
+        if self.backed_off_until and now >= self.backed_off_until:
+            self.backed_off_until, self.failures = 0.0, 0      # time for another try
+        return bool(self.backed_off_until)
+
+    def succeeded(self) -> None:
+        self.failures = 0
+        if self.delay > self.floor:            # ease back, never below what the host asked
+            self.delay = max(self.floor, self.delay * RECOVERY)
+
+    def failed(self, now: float) -> bool:
+        """A timeout, connection error or 5xx. True when this one backs the host off."""
+        self.failures += 1
+        if self.max_failures and self.failures >= self.max_failures and \
+                not self.backed_off_until:
+            self.backed_off_until = now + BACKOFF_SECONDS
+            self.backed_off = True
+            return True
+        return False
+
+    def slow_down(self, status: int, retry_after: Optional[float], now: float) -> None:
+        """A 429 or 503: this host only waits longer, from now on and before the next start.
+        The spacing doubles (at least SLOWED_DELAY), but only once per complaint: answers to
+        requests made before the last one's wait was over do not compound it."""
+        self.floor = max(self.floor, SLOWED_DELAY)
+        if now >= self.penalty_until:
+            self.delay = min(max(self.delay * 2, SLOWED_DELAY), self.max_delay)
+        wait = min(retry_after, self.max_delay) if retry_after else self.delay
+        self.next_start = max(self.next_start, now + wait)
+        self.penalty_until = max(self.penalty_until, now + wait)
+        self.slowed.add(f"http_{status}")
+
+    def started_elsewhere(self, started: float) -> None:
+        """A request to this host began at `started` (on this clock) in another stage."""
+        self.next_start = max(self.next_start, started + self.delay)
+
+    def crawl_delay(self, seconds: Optional[float]) -> None:
+        if seconds and seconds > self.floor:
+            self.floor = min(seconds, self.max_delay)
+            self.delay = max(self.delay, self.floor)
+            self.slowed.add("crawl_delay")
+
+    def report(self, host: str) -> Optional[HostReport]:
+        """What is worth telling since the last report (None: nothing), then forget it."""
+        if not self.slowed and not self.backed_off:
+            return None
+        report = HostReport(host, tuple(sorted(self.slowed)), self.delay, self.backed_off)
+        self.slowed, self.backed_off = set(), False
+        return report
 
 
 class RobotsRules:
-    """robots.txt fetched once per host (per worker), then asked for every URL.
+    """One site's robots.txt as Scrapy reads it (protego: wildcards, Allow precedence,
+    Crawl-delay). A missing or unreadable robots.txt allows everything: a transient robots
+    failure should not reject a whole site's articles."""
 
-    A missing robots.txt (4xx) allows everything, as does one that cannot be fetched at all
-    (timeouts, 5xx): a transient robots failure should not reject a whole site's articles.
-    """
-
-    def __init__(self, fetch_robots, user_agent, max_crawl_delay=30.0):
-        self._fetch = fetch_robots        # url -> bytes or None
+    def __init__(self, body: Optional[bytes], user_agent: str, max_crawl_delay: float = 30.0):
         self.user_agent = user_agent
         self.max_crawl_delay = max_crawl_delay
-        self._lock = threading.Lock()
-        self._host_locks = {}
-        self._rules = {}
+        self._rules = Protego.parse(body.decode("utf-8", "replace")) if body else None
 
-    def _for(self, url):
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        with self._lock:
-            if origin in self._rules:
-                return self._rules[origin]
-            host_lock = self._host_locks.setdefault(origin, threading.Lock())
-        with host_lock:   # one fetch per host even when many threads ask at once
-            if origin not in self._rules:
-                body = self._fetch(origin + "/robots.txt")
-                rules = Protego.parse(body.decode("utf-8", "replace")) if body else None
-                with self._lock:
-                    self._rules[origin] = rules
-            return self._rules[origin]
+    def allowed(self, url: str) -> bool:
+        return self._rules is None or self._rules.can_fetch(url, self.user_agent)
 
-    def allowed(self, url):
-        rules = self._for(url)
-        return rules is None or rules.can_fetch(url, self.user_agent)
-
-    def crawl_delay(self, url):
-        rules = self._for(url)
-        delay = rules.crawl_delay(self.user_agent) if rules else None
+    def crawl_delay(self) -> Optional[float]:
+        delay = self._rules.crawl_delay(self.user_agent) if self._rules else None
         return min(float(delay), self.max_crawl_delay) if delay else None
