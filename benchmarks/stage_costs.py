@@ -30,8 +30,9 @@ from transforms.content.feed import parse_feed  # noqa: E402
 from transforms.content.language import detect_language  # noqa: E402
 from transforms.content.page import extract_page  # noqa: E402
 from transforms.dedup.fingerprints import analyse  # noqa: E402
-from transforms.fetch import fetch_page  # noqa: E402
+from transforms.fetch import page_of  # noqa: E402
 from transforms.language import with_language  # noqa: E402
+from transforms.web.frontier import Done, fetch  # noqa: E402
 from transforms.web.http import Fetcher, FetchPolicy  # noqa: E402
 
 
@@ -57,12 +58,13 @@ def main():
     with served_corpus(work / "corpus", work / "feeds.txt"):
         feed_url = (work / "feeds.txt").read_text().split()[0]
         fetcher = Fetcher(FetchPolicy(allow_private_hosts=True, host_delay=0, retries=0))
-        feed_body = fetcher.get(feed_url).body
+        feed_body = fetch(fetcher, feed_url).body
         started = time.perf_counter()
         entries, _ = parse_feed(feed_body, feed_url)
         parse_ms = (time.perf_counter() - started) * 1000 / len(entries)
         costs = {"feed parse": [parse_ms] * len(entries)}
-        costs["fetch"], pages = timed(lambda e: fetch_page(fetcher, e), entries)
+        costs["fetch"], pages = timed(
+            lambda e: page_of(e, Done(e, response=fetch(fetcher, e.link))), entries)
         costs["extract"], extracted = timed(lambda p: extract_page(p.html, p.url), pages)
         items = [ExtractedPage(p.entry, p.url, p.fetched_at, x)
                  for p, x in zip(pages, extracted) if x]
