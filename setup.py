@@ -31,6 +31,11 @@ REQUIRES = [
     # robots.txt as Scrapy reads it: wildcards, Allow precedence, Crawl-delay (the standard
     # library's robotparser supports none of the wildcard rules sites use).
     "protego>=0.3",
+    # Beam imports its BigQuery client on start-up and, without apitools, logs a warning in
+    # every process (the command line and each worker), which --quiet cannot reach in Beam's
+    # worker processes; this small pure-Python package (with httplib2, oauth2client and
+    # fasteners, about 2 MB) makes the import succeed
+    "google-apitools>=0.5.31",
 ]
 
 setup(

@@ -3,11 +3,17 @@ pipeline/main.py). Each exits 2 on a bad option, naming the flag, and 1 when it 
 import argparse
 import json
 import logging
+import secrets
 import sys
 
+from apache_beam.io.filesystems import FileSystems
+
 from dataset.compact import DEFAULT_TARGET_MB, CompactionError, compact
+from dataset.layout import RUNS
+from dataset.lock import OutputLock, OutputLocked
 from dataset.publish import PublishError
 from dataset.runs import RunNotFound, latest_run_id
+from pipeline.options import suggest
 from pipeline.report import write_report
 from pipeline.stats import BY, dataset_stats, format_stats
 from schemas.tables import TABLES
@@ -15,12 +21,16 @@ from schemas.tables import TABLES
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
+        if message.startswith("unrecognized arguments:"):
+            first = message.split(":", 1)[1].split()[0].split("=", 1)[0]
+            names = [o for action in self._actions for o in action.option_strings]
+            message += suggest(first, names)
         print(f"newsbeam {self.prog.split()[-1]}: {message}", file=sys.stderr)
         sys.exit(2)
 
 
 def _parser(command, description):
-    parser = _Parser(prog=f"newsbeam {command}", description=description)
+    parser = _Parser(prog=f"newsbeam {command}", description=description, allow_abbrev=False)
     parser.add_argument("--output", required=True, help="Dataset root (local path or URI).")
     parser.add_argument("--log_level", default="WARNING", help="Python log level.")
     return parser
@@ -42,12 +52,25 @@ def _fail(command, exc, code=1):
     sys.exit(code)
 
 
+def _dataset(command, output):
+    """The output folder, refused (exit 2) unless a newsbeam run has written to it."""
+    output = output.rstrip("/")
+    try:
+        is_dataset = FileSystems.exists(FileSystems.join(output, RUNS))
+    except Exception as exc:  # noqa: BLE001 - every filesystem raises its own kinds
+        _fail(command, f"--output: cannot read {output}: {exc}", 2)
+    if not is_dataset:
+        _fail(command, f"--output: {output} is not a newsbeam dataset (no {RUNS}/ folder); "
+              "point it at the --output of a run", 2)
+    return output
+
+
 def report_command(argv):
     parser = _parser("report", "Rebuild a run's HTML report, _runs/<run_id>.html.")
     parser.add_argument("--run", default="latest", help="Run id (default: the latest run).")
     args = parser.parse_args(argv)
     logging.getLogger().setLevel(args.log_level.upper())
-    output = args.output.rstrip("/")
+    output = _dataset("report", args.output)
     try:
         run_id = latest_run_id(output) if args.run == "latest" else args.run
         print(write_report(output, run_id))
@@ -65,7 +88,7 @@ def stats_command(argv):
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
     logging.getLogger().setLevel(args.log_level.upper())
-    output = args.output.rstrip("/")
+    output = _dataset("stats", args.output)
     try:
         stats = dataset_stats(output, args.by)
     except OSError as exc:
@@ -91,9 +114,15 @@ def compact_command(argv):
     if args.target_file_mb < 1:
         parser.error("--target_file_mb must be at least 1")
     logging.getLogger().setLevel(args.log_level.upper())
-    output = args.output.rstrip("/")
+    output = _dataset("compact", args.output)
     try:
-        manifest = compact(output, args.tables, args.target_file_mb, args.dry_run)
+        if args.dry_run:
+            manifest = compact(output, args.tables, args.target_file_mb, dry_run=True)
+        else:
+            with OutputLock(output, f"compact {secrets.token_hex(3)}"):
+                manifest = compact(output, args.tables, args.target_file_mb)
+    except OutputLocked as exc:
+        _fail("compact", f"--output {output} is {exc}; nothing was compacted", 3)
     except (CompactionError, PublishError, OSError) as exc:
         _fail("compact", exc)
     if args.dry_run:

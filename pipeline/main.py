@@ -1,7 +1,9 @@
 """Command line: `newsbeam --feeds FEEDS --output OUT [Beam options]` or `python -m pipeline`."""
 import argparse
+import difflib
 import json
 import logging
+import multiprocessing
 import os
 import platform
 import secrets
@@ -11,7 +13,7 @@ import sys
 import threading
 import time
 import traceback
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from datetime import datetime, timezone
 from importlib import metadata
 
@@ -21,11 +23,12 @@ from apache_beam.options.pipeline_options import (DirectOptions, PipelineOptions
                                                   StandardOptions, WorkerOptions)
 
 from dataset.layout import staging_dir
+from dataset.lock import OutputLock, OutputLocked, describe
 from dataset.publish import PublishError, recover
 from dataset.runs import RunNotFound, read_manifest
 from pipeline.graph import RunConfig, build
-from pipeline.options import (NewsbeamOptions, OptionsError, extraction_processes, fetch_policy,
-                              is_local, normalise_argv, validate)
+from pipeline.options import (NewsbeamOptions, OptionsError, check_known, extraction_processes,
+                              fetch_policy, is_local, normalise_argv, validate)
 from pipeline.commands import COMMANDS
 from pipeline.progress import StatusLine
 from pipeline.report import write_report
@@ -53,29 +56,38 @@ def _versions():
     return found
 
 
-def prepare(argv, progress=""):
-    """Parse and validate options, recover dead runs, and build the run's configuration.
+def prepare(argv, progress="", lock=None):
+    """Parse and validate options, take the output's lock, recover dead runs, and build the
+    run's configuration.
 
-    progress: the address of a StatusLine to feed (local runs on a terminal).
+    progress: the address of a StatusLine to feed (local runs on a terminal). lock: an
+    ExitStack that holds the output's lock until the run ends (None: no lock, for a job that
+    is submitted and not waited for).
     """
     argv = normalise_argv(list(argv))
+    check_known(argv)
     options = PipelineOptions(argv)
     standard = options.view_as(StandardOptions)
     if not standard.runner:
         standard.runner = DEFAULT_RUNNER
     opts = options.view_as(NewsbeamOptions)
     feeds = validate(options)
-    logging.getLogger().setLevel(opts.log_level.upper())
+    level = log_level(opts)
+    logging.getLogger().setLevel(level)
     harness = options.view_as(WorkerOptions)
     if not harness.default_sdk_harness_log_level:
-        harness.default_sdk_harness_log_level = opts.log_level.upper()  # worker processes too
+        harness.default_sdk_harness_log_level = level  # worker processes too
     output = opts.output.rstrip("/")
-    finished, discarded = recover(output)
-    for run_id in finished:
-        logging.warning("finished publishing run %s, which had stopped mid-publish", run_id)
-    for run_id in discarded:
-        logging.warning("discarded the unpublished staging files of dead run %s", run_id)
     run_id = new_run_id()
+    if lock is not None:
+        held = lock.enter_context(OutputLock(output, f"run {run_id}"))
+        if held.took_over:
+            logging.warning("took over the lock of %s, which is gone", describe(held.took_over))
+    finished, discarded = recover(output)
+    for unit in finished:
+        logging.warning("finished publishing run %s, which had stopped mid-publish", unit)
+    for dead in discarded:
+        logging.warning("discarded the unpublished staging files of dead run %s", dead)
     staging = staging_dir(output, run_id)
     # A file, not just a folder: it proves the output is writable before anything is fetched,
     # and a run killed from here on leaves something the next run's recovery finds (object
@@ -107,20 +119,53 @@ def prepare(argv, progress=""):
     return options, cfg
 
 
-def start(argv, progress=""):
+def log_level(opts):
+    """The Python log level of the run, its workers included: --quiet shows errors only."""
+    return "ERROR" if opts.quiet else opts.log_level.upper()
+
+
+def local_runner(options):
+    """The FnApiRunner, telling its worker processes their log level. On its own it gives
+    them no pipeline options at all, so with --direct_running_mode=multi_processing they log
+    at INFO (and warn about their own start-up) whatever --log_level says."""
+    if options.view_as(StandardOptions).runner.split(".")[-1] != DEFAULT_RUNNER:
+        return None
+    from apache_beam.portability.api import beam_provision_api_pb2
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+    from apache_beam.runners.portability.fn_api_runner.fn_runner import ExtendedProvisionInfo
+    from google.protobuf import struct_pb2
+    level = options.view_as(WorkerOptions).default_sdk_harness_log_level
+    harness = struct_pb2.Struct()
+    harness.update({
+        "default_sdk_harness_log_level": level,
+        # Beam's own loggers and ours at the run's level; the root logger, where only Beam's
+        # import-time notices land in a worker (apitools missing), and the harness's start-up
+        # notices (no staged main session) show errors only
+        "sdk_harness_log_level_overrides": {
+            "root": "ERROR" if level in ("WARNING", "ERROR", "CRITICAL") else level,
+            "__main__": "ERROR", "apache_beam": level, "transforms": level, "dataset": level,
+            "schemas": level, "pipeline": level}})
+    return FnApiRunner(provision_info=ExtendedProvisionInfo(
+        beam_provision_api_pb2.ProvisionInfo(retrieval_token="unused-retrieval-token",
+                                             pipeline_options=harness)))
+
+
+def start(argv, progress="", lock=None):
     """Build and start the pipeline; returns (PipelineResult, RunConfig) without waiting.
 
     (Local runners execute the whole pipeline inside run(): their failures surface here.)
+    lock: an ExitStack to hold the output's lock in (see prepare).
     """
-    options, cfg = prepare(argv, progress)
-    p = beam.Pipeline(options=options)
+    options, cfg = prepare(argv, progress, lock)
+    p = beam.Pipeline(runner=local_runner(options), options=options)
     build(p, cfg)
     with _failures_named(cfg):
         return p.run(), cfg
 
 
 def run(argv=None):
-    """Start a run and return its PipelineResult without waiting (Flex Templates need this)."""
+    """Start a run and return its PipelineResult without waiting (Flex Templates need this).
+    It takes no lock: the job outlives this process, so run one job per output."""
     return start(sys.argv[1:] if argv is None else argv)[0]
 
 
@@ -146,16 +191,20 @@ def _failures_named(cfg):
 
 
 def run_and_wait(argv, progress=""):
-    """Run to completion; returns (manifest, config). Raises OptionsError or RunFailed."""
-    result, cfg = start(argv, progress)
-    with _failures_named(cfg):
-        state = result.wait_until_finish()
-        if state != beam.runners.runner.PipelineState.DONE:
-            raise RuntimeError(f"pipeline ended in state {state}")
-        try:
-            return read_manifest(cfg.output, cfg.run_id), cfg
-        except RunNotFound as exc:
-            raise RunFailed(str(exc)) from exc
+    """Run to completion under the output's lock; returns (manifest, config). Raises
+    OptionsError, OutputLocked or RunFailed."""
+    with ExitStack() as lock:
+        result, cfg = start(argv, progress, lock)
+        with _failures_named(cfg):
+            state = result.wait_until_finish()
+            if state != beam.runners.runner.PipelineState.DONE:
+                raise RuntimeError(f"pipeline ended in state {state}")
+            if cfg.streaming and FileSystems.exists(cfg.staging):
+                FileSystems.delete([cfg.staging])    # each window published its own files
+            try:
+                return read_manifest(cfg.output, cfg.run_id), cfg
+            except RunNotFound as exc:
+                raise RunFailed(str(exc)) from exc
 
 
 def _stop_on_signals():
@@ -202,6 +251,7 @@ def loop(argv, every):
         code = child.wait()
         if code == 2:
             sys.exit(2)   # bad options or feed list: every run would fail the same way
+        # 3: another run holds the output; it said so, and the next turn tries again
         if stop.wait(max(0.0, every - (time.monotonic() - started))):
             return
 
@@ -214,25 +264,60 @@ def _status_line(argv, opts):
     return StatusLine()
 
 
+INTERRUPTED = threading.Event()
+EXIT_LOCKED = 3
+
+
+def _interrupt(_signum, _frame):
+    """Ctrl-C: noted (Beam may report it as a failure of its own), the log silenced (Beam logs
+    the interrupted step with its traceback), then raised as usual: one line tells the rest."""
+    INTERRUPTED.set()
+    logging.disable(logging.CRITICAL)
+    raise KeyboardInterrupt
+
+
+def _fail(message, code):
+    print(f"newsbeam: {message}", file=sys.stderr, flush=True)
+    sys.exit(code)
+
+
+def interrupted_message(run_id=None):
+    what = f"run {run_id}" if run_id else "the run"
+    return (f"interrupted: {what} published nothing; the next run on this output finishes or "
+            "discards what it left")
+
+
 def run_command(argv):
-    """`newsbeam [run] ...`: one run (or a loop with --every); exit 2 on bad options, 1 on a
-    failed run."""
+    """`newsbeam [run] ...`: one run (or a loop with --every). Exit 0 when it published, 1 when
+    it failed or no feed could be read, 2 on bad options, 3 when another run holds the output,
+    130 on Ctrl-C."""
     if "-h" in argv or "--help" in argv:
         return print_run_help()
     argv = normalise_argv(list(argv))
+    try:
+        check_known(argv)
+    except OptionsError as exc:
+        _fail(exc, 2)
     opts = PipelineOptions(argv).view_as(NewsbeamOptions)
     if opts.every:
         return loop(argv, opts.every)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:   # started ignoring it: keep so
+        signal.signal(signal.SIGINT, _interrupt)
     started = time.monotonic()
     try:
         with _status_line(argv, opts) as status:
             manifest, cfg = run_and_wait(argv, status.address if status else "")
     except OptionsError as exc:
-        print(f"newsbeam: {exc}", file=sys.stderr)
-        sys.exit(2)
+        _fail(exc, 2)
+    except OutputLocked as exc:
+        _fail(f"--output {opts.output} is {exc}; this run changed nothing. Run again when it "
+              "has finished (a lock whose holder is gone is taken over)", EXIT_LOCKED)
+    except KeyboardInterrupt:
+        _fail(interrupted_message(), 130)
     except (RunFailed, PublishError, OSError) as exc:
-        print(f"newsbeam: {exc}", file=sys.stderr)
-        sys.exit(1)
+        if INTERRUPTED.is_set():
+            _fail(interrupted_message(), 130)
+        _fail(exc, 1)
     try:
         report = None if opts.no_report else write_report(cfg.output, cfg.run_id)
     except OSError as exc:       # PublishError and unreadable files included
@@ -243,6 +328,9 @@ def run_command(argv):
     if not opts.quiet:
         print(format_summary(manifest, cfg.output, time.monotonic() - started, report),
               flush=True)
+    unread = no_feed_read(manifest["counts"])
+    if unread:
+        _fail(unread, 1)
 
 
 def print_run_help():
@@ -265,6 +353,29 @@ usage: newsbeam [run] --feeds FEEDS --output OUT [options]  poll, fetch, extract
 """
 
 
+# What to do when no feed could be read, by the reason the feeds failed.
+FEED_FIXES = {
+    "private_address": "the feeds are on loopback or private addresses: pass "
+                       "--allow_private_hosts, or --allow_networks CIDR for an internal server",
+    "connection_error": "the feeds' hosts refused or could not be reached: check the URLs, "
+                        "DNS and the network",
+    "timeout": "the feeds' hosts did not answer in time (--connect_timeout, --read_timeout)",
+    "feed_http_error": "the feed URLs answer with HTTP errors: check them in a browser",
+    "not_a_feed": "the URLs do not give RSS, Atom or RDF: point --feeds at the feeds themselves",
+    "host_backed_off": "the feeds' hosts kept failing",
+}
+
+
+def no_feed_read(counts):
+    """The message for a run in which every feed failed (None when one was read)."""
+    if not counts["feeds"] or counts["feeds_failed"] < counts["feeds"]:
+        return None
+    reasons = counts["feed_rejects_by_reason"]
+    fixes = [FEED_FIXES[r] for r in sorted(reasons, key=lambda r: -reasons[r]) if r in FEED_FIXES]
+    return ("no feed could be read (" + ", ".join(f"{r} {n}" for r, n in reasons.items()) + ")"
+            + (": " + "; ".join(fixes) if fixes else ""))
+
+
 def main(argv=None):
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -278,6 +389,10 @@ def main(argv=None):
         return COMMANDS[argv[0]](argv[1:])
     if argv[0] == "run":
         return run_command(argv[1:])
+    if not argv[0].startswith("-"):
+        close = difflib.get_close_matches(argv[0], [*COMMANDS, "run"], n=1, cutoff=0.6)
+        _fail(f"unknown command {argv[0]!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+              + "\n" + USAGE, 2)
     return run_command(argv)
 
 
@@ -299,14 +414,33 @@ def exit_after(entry, argv=None):
             print(exc.code, file=sys.stderr)
             code = 1
     except KeyboardInterrupt:
+        print("newsbeam: interrupted", file=sys.stderr)
         code = 130
+    except BrokenPipeError:
+        code = 0                 # `newsbeam stats | head`: the reader has all it wanted
     except BaseException:  # noqa: BLE001 - printed as Python would, then the same exit
         traceback.print_exc()
         code = 1
     logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+    _reap_children()
     os._exit(code)
+
+
+def _reap_children():
+    """Wait for the helper processes multiprocessing started (its resource tracker among
+    them), so that none outlives the command in its process group."""
+    for child in multiprocessing.active_children():
+        child.join(timeout=2)
+    try:
+        from multiprocessing import resource_tracker
+        resource_tracker._resource_tracker._stop()  # noqa: SLF001 - closes and waits for it
+    except Exception:  # noqa: BLE001 - none was started, or it is gone already
+        pass
 
 
 def cli():

@@ -1,8 +1,11 @@
 """newsbeam's own options, next to Beam's, validated before anything starts."""
+import difflib
 import ipaddress
 import os
 
-from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import (PipelineOptions, StandardOptions,
+                                                  _BeamArgumentParser)
 
 from transforms.content.feedlist import FeedListError, read_feed_list
 from transforms.web.http import DEFAULT_USER_AGENT, FetchPolicy
@@ -110,6 +113,44 @@ class NewsbeamOptions(PipelineOptions):
                             help="Python log level: DEBUG, INFO, WARNING (default), ERROR.")
 
 
+class _StrictParser(_BeamArgumentParser):
+    def error(self, message):
+        raise OptionsError(message)
+
+
+def known_options():
+    """A parser of every option newsbeam and Beam define (Beam's own classes, collected as Beam
+    collects them), to refuse what neither knows instead of ignoring it."""
+    parser = _StrictParser(allow_abbrev=False, add_help=False)
+    classes = {}
+    for cls in PipelineOptions.__subclasses__():
+        classes.setdefault(str(cls), cls)
+    for cls in classes.values():
+        cls._add_argparse_args(parser)  # noqa: SLF001 - Beam's own hook
+    return parser
+
+
+def suggest(name, choices):
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.8)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
+def check_known(argv):
+    """Raise OptionsError naming the first option nobody defines, with the nearest one, and
+    for values of the wrong type."""
+    parser = known_options()
+    _, unknown = parser.parse_known_args(argv)
+    if not unknown:
+        return
+    name = unknown[0].split("=", 1)[0]
+    if not name.startswith("--"):
+        raise OptionsError(f"unexpected argument {unknown[0]!r}: options are --name VALUE "
+                           "or --name=VALUE")
+    names = [o for action in parser._actions for o in action.option_strings]  # noqa: SLF001
+    raise OptionsError(f"{name}: no such option{suggest(name, names)} "
+                       "(`newsbeam run --help` lists newsbeam's; Beam's pass through)")
+
+
 def normalise_argv(argv):
     """Accept --dashed-names for every option by rewriting them to --underscored_names."""
     out = []
@@ -153,6 +194,13 @@ def validate(options):
         raise OptionsError("--feeds is required: a feed list file (text or OPML)")
     if not opts.output:
         raise OptionsError("--output is required: the dataset root folder or URI")
+    try:
+        FileSystems.get_filesystem(opts.output)
+    except ValueError:
+        scheme = opts.output.split("://", 1)[0]
+        extra = {"gs": "gcp", "s3": "aws"}.get(scheme)
+        raise OptionsError(f"--output: no filesystem for {scheme}:// is installed"
+                           + (f" (pip install 'newsbeam[{extra}]')" if extra else "")) from None
     positive = {"--connect_timeout": opts.connect_timeout, "--read_timeout": opts.read_timeout,
                 "--total_timeout": opts.total_timeout, "--max_body_bytes": opts.max_body_bytes,
                 "--fetch_threads": opts.fetch_threads, "--shards": opts.shards,

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-import pipeline  # noqa: F401 - installs the filter for Beam's import-time noise first
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 from apache_beam.runners.direct.direct_runner import BundleBasedDirectRunner

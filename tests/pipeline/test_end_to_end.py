@@ -116,10 +116,12 @@ def test_multi_processing_run_with_an_opml_feed_list(demo_sites, demo_run, tmp_p
     assert sorted(articles(output).column("article_id").to_pylist()) == single
 
 
-def test_private_hosts_are_refused_without_the_flag(feeds_file, tmp_path):
+def test_a_run_that_could_read_no_feed_fails_and_says_how_to_fix_it(feeds_file, tmp_path):
     result = run_cli("--feeds", str(feeds_file), "--output", str(tmp_path / "o"))
-    assert result.returncode == 0, result.stderr
-    counts = manifests(tmp_path / "o")[0]["counts"]
+    assert result.returncode == 1
+    assert "no feed could be read (private_address 3)" in result.stderr
+    assert "--allow_private_hosts" in result.stderr
+    counts = manifests(tmp_path / "o")[0]["counts"]       # what failed is still published
     assert counts["feed_rejects_by_reason"] == {"private_address": 3}
     assert counts["entries"] == 0 and counts["accounting_balanced"]
 

@@ -21,6 +21,21 @@ def _ignore_interrupts():
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _spawned_ignoring_interrupts(start):
+    """start() with SIGINT ignored meanwhile, so that the child it spawns ignores it from its
+    first instruction (an ignored signal stays ignored across exec), not only once its
+    initializer runs: a Ctrl-C during the child's imports would print its traceback. Only the
+    main thread may change the handler; elsewhere the initializer is all there is."""
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:
+        return start()
+    try:
+        return start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _load(module):
     importlib.import_module(module)   # in the child; returns nothing (modules do not pickle)
 
@@ -70,7 +85,9 @@ class IsolatedCall:
         # leave the child holding a lock that no thread will ever release
         self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                          initializer=_ignore_interrupts)
-        self._loading = self._pool.submit(_load, fn.__module__)
+        # the child starts with this first call
+        self._loading = _spawned_ignoring_interrupts(
+            lambda: self._pool.submit(_load, fn.__module__))
 
     def _wait_loaded(self):
         try:
