@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import apache_beam as beam
 from apache_beam.transforms import window
 
-from schemas.records import Level
 from transforms.extract import ExtractText
 from transforms.feedlist import PollFeedList
 from transforms.feeds import ReadFeeds
@@ -20,7 +19,7 @@ from transforms.language import DetectLanguage
 from transforms.normalise import NormaliseMetadata
 from transforms.progress import TapProgress
 from transforms.publish import PublishRun, RunOutputs
-from transforms.seen import ARTICLES, LINKS, DropSeen, DropSeenByState
+from transforms.seen import ARTICLES, BAD_ENTRIES, LINKS, DropSeen, DropSeenByState
 from transforms.state import ReadFeedState, ReadSeen
 from transforms.web.http import FetchPolicy
 
@@ -113,6 +112,7 @@ class Newsbeam(beam.PTransform):
                                             cfg.same_site_links, cfg.fetch_threads,
                                             cfg.streaming))
         links = feeds.entries | "DropSeenLinks" >> mode.drop_seen(seen.links, LINKS)
+        bad = feeds.bad_entries | "DropSeenBadEntries" >> mode.drop_seen(seen.links, BAD_ENTRIES)
         fetched = links.fresh | "FetchArticles" >> FetchArticles(
             cfg.policy, cfg.fetch_threads, cfg.streaming, cfg.spread_pages)
         extracted = fetched.pages | "ExtractText" >> ExtractText(
@@ -126,17 +126,18 @@ class Newsbeam(beam.PTransform):
         grouped = articles.fresh | "GroupArticles" >> mode.group_articles()
         run = RunOutputs(
             articles=grouped.articles, signatures=grouped.signatures, feed_states=feeds.states,
-            rejects=(feeds.rejects, fetched.rejects, extracted.rejects, normalised.rejects),
-            skipped=(links.skipped, articles.skipped), hosts=(feeds.hosts, fetched.hosts))
+            rejects=(feeds.rejects, bad.fresh, fetched.rejects, extracted.rejects,
+                     normalised.rejects),
+            skipped=(links.skipped, bad.skipped, articles.skipped),
+            hosts=(feeds.hosts, fetched.hosts))
         self._tap_progress(feeds, fetched, normalised, run)
         return run | "PublishRun" >> PublishRun(cfg.output, cfg.staging, cfg.run_id,
                                                 cfg.run_info, cfg.shards, mode.window)
 
     def _tap_progress(self, feeds, fetched, normalised, run):
         """The counts a run shows while it goes (transforms/progress.py)."""
-        feed_failures = feeds.rejects | "FeedFailures" >> beam.Filter(
-            lambda r: r.level is Level.FEED)
-        taps = {"feeds": (feeds.states, feed_failures), "entries": (feeds.entries,),
+        taps = {"feeds": (feeds.states, feeds.rejects),
+                "entries": (feeds.entries, feeds.bad_entries),
                 "fetched": (fetched.pages,), "extracted": (normalised.articles,),
                 "written": (run.articles,), "rejects": run.rejects, "skipped": run.skipped}
         for name, pcolls in taps.items():

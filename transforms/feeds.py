@@ -10,13 +10,14 @@ from transforms.content.feed import (FeedParseError, body_hash, conditional_head
 from transforms.fetch import HOSTS, FrontierFn, GroupByHost, Request
 
 REJECTS = "rejects"
+BAD_ENTRIES = "bad_entries"
 STATES = "states"
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/xml, text/xml, */*"
 
 
 def feed_outputs(spec: FeedSpec, known, done, run_id: str, same_site_links: bool = False):
-    """What one fetched feed gives: its FeedState on `states`, its entries, and rejects (the
-    whole feed's, or its bad entries') on `rejects`."""
+    """What one fetched feed gives: its FeedState on `states`, its entries, the whole feed's
+    reject on `rejects`, and its entries without a usable link on `bad_entries`."""
     if done.error is not None:
         exc = done.error
         reason = "feed_http_error" if exc.reason.startswith("http_") else exc.reason
@@ -43,7 +44,7 @@ def feed_outputs(spec: FeedSpec, known, done, run_id: str, same_site_links: bool
     yield beam.pvalue.TaggedOutput(STATES, feed_state(
         spec, response, known, "ok", len(entries) + len(rejects), run_id))
     for reject in rejects:
-        yield beam.pvalue.TaggedOutput(REJECTS, reject)
+        yield beam.pvalue.TaggedOutput(BAD_ENTRIES, reject)
     for entry in entries:
         entry.feed_fetched_at = response.fetched_at
         yield entry
@@ -69,14 +70,15 @@ class _FetchFeedsFn(FrontierFn):
 
 
 class Feeds(NamedTuple):
-    entries: beam.PCollection   # FeedEntry
-    rejects: beam.PCollection   # Reject, feed and entry level
-    states: beam.PCollection    # FeedState
-    hosts: beam.PCollection     # HostReport
+    entries: beam.PCollection       # FeedEntry
+    rejects: beam.PCollection       # Reject of a whole feed
+    bad_entries: beam.PCollection   # Reject of an entry without a usable link
+    states: beam.PCollection        # FeedState
+    hosts: beam.PCollection         # HostReport
 
 
 class ReadFeeds(beam.PTransform):
-    """FeedSpec -> Feeds(entries, rejects, states, hosts).
+    """FeedSpec -> Feeds(entries, rejects, bad_entries, states, hosts).
 
     known_feeds: (feed_url, FeedState) from earlier runs, for conditional GET (None: none).
     """
@@ -100,5 +102,5 @@ class ReadFeeds(beam.PTransform):
                 | "FetchAndParse" >> beam.ParDo(
                     _FetchFeedsFn(self.policy, self.threads, self.run_id, self.same_site_links),
                     known_feeds=beam.pvalue.AsDict(known))
-                .with_outputs(REJECTS, STATES, HOSTS, main="entries"))
-        return Feeds(read.entries, read[REJECTS], read[STATES], read[HOSTS])
+                .with_outputs(REJECTS, BAD_ENTRIES, STATES, HOSTS, main="entries"))
+        return Feeds(read.entries, read[REJECTS], read[BAD_ENTRIES], read[STATES], read[HOSTS])

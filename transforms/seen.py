@@ -1,7 +1,8 @@
 """Drop what was already handled: in `_state` from earlier runs, or earlier in this run.
 
-Two kinds of record are checked: entry links before fetching (saves requests), and article ids
-after extraction (two links that lead to one canonical page). A batch run joins them with the
+Three kinds of record are checked: entry links before fetching (saves requests), entries a feed
+lists without a usable link (rejected once, not at every poll), and article ids after
+extraction (two links that lead to one canonical page). A batch run joins them with the
 seen keys of `_state/seen/` (DropSeen); a streaming job keeps them in keyed state with an
 event-time TTL, primed from `_state` (DropSeenByState).
 """
@@ -13,7 +14,7 @@ from apache_beam.coders import VarIntCoder
 from apache_beam.transforms import window
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 
-from schemas.records import Article, FeedEntry, Skip
+from schemas.records import Article, FeedEntry, Reject, Skip
 
 SKIPPED = "skipped"
 
@@ -27,6 +28,20 @@ def skip_article(article: Article, reason: str) -> Skip:
     return Skip(reason="duplicate_article" if reason == "duplicate_in_run" else "seen_article",
                 url=article.row["url"], url_key=article.url_key, article_id=article.article_id,
                 feed_url=article.feed_url)
+
+
+def skip_bad_entry(reject: Reject, reason: str) -> Skip:
+    # An entry rejected before (no link, a bad link): rejected once, skipped after that.
+    return Skip(reason=reason, url=reject.url or "", url_key=reject.url_key,
+                feed_url=reject.feed_url)
+
+
+def reject_key(reject: Reject) -> str:
+    return reject.url_key
+
+
+def reject_order(reject: Reject) -> tuple:
+    return (reject.feed_url or "", reject.reason, reject.url or "", reject.detail)
 
 
 def entry_key(entry: FeedEntry) -> str:
@@ -56,6 +71,7 @@ class Kind:
 
 LINKS = Kind(entry_key, entry_order, skip_entry)
 ARTICLES = Kind(article_key, article_order, skip_article)
+BAD_ENTRIES = Kind(reject_key, reject_order, skip_bad_entry)
 
 
 def choose_first(records: list, seen_before: bool, kind: Kind) -> tuple:

@@ -24,6 +24,7 @@ def test_streaming_run_writes_each_new_article_once(server, tmp_path):
                 listed.append(server.url(path))
             shown = listed[:3 * n]
         items = "".join(f"<item><title>{u}</title><link>{u}</link></item>" for u in shown)
+        items += "<item><title>A story without a link</title></item>"     # at every poll
         return Route(f'<rss version="2.0"><channel><title>Live</title>{items}</channel></rss>',
                      content_type="application/rss+xml")
 
@@ -46,4 +47,9 @@ def test_streaming_run_writes_each_new_article_once(server, tmp_path):
     assert windows and all(w["counts"]["accounting_balanced"] for w in windows)
     assert sum(w["counts"]["articles"] for w in windows) == len(listed)
     assert sum(w["counts"]["skipped_by_reason"].get("duplicate_in_run", 0) for w in windows) > 0
+    # the entry without a link is rejected once, then skipped at every later poll
+    rejects = ds.dataset(str(output / "rejects"), format="parquet", partitioning="hive") \
+        .to_table(columns=["reason"]).column("reason").to_pylist()
+    assert rejects == ["no_link"]
+    assert not (output / "_staging").exists() or not list((output / "_staging").iterdir())
     assert "windows)" in result.stdout

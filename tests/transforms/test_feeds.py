@@ -26,8 +26,12 @@ def test_read_feeds_gives_entries_rejects_and_states(server):
         out = p | beam.Create(specs) | ReadFeeds(POLICY, "run1")
         assert_that(out.entries | beam.Map(lambda e: e.title), equal_to(["One", "Two"]))
         assert_that(out.rejects | "Reasons" >> beam.Map(lambda r: (r.stage, r.reason)),
-                    equal_to([(Stage.ENTRY, "no_link"), (Stage.FEED_FETCH, "feed_http_error"),
+                    equal_to([(Stage.FEED_FETCH, "feed_http_error"),
                               (Stage.FEED_PARSE, "not_a_feed")]), label="Rejects")
+        # an entry without a link: keyed, so a later poll skips it instead of rejecting again
+        assert_that(out.bad_entries | "Bad" >> beam.Map(
+            lambda r: (r.stage, r.reason, bool(r.url_key))),
+            equal_to([(Stage.ENTRY, "no_link", True)]), label="BadEntries")
         assert_that(out.states | "States" >> beam.Map(
             lambda s: (s.status, s.entries, s.etag, s.run_id)),
             equal_to([("ok", 3, '"v1"', "run1")]), label="States")

@@ -84,15 +84,19 @@ def parse_feed(body: bytes, feed_url: str, content_type: str = "",
             (l.get("href") for l in item.get("links", []) if l.get("href")), None)
         title = strip_html(item.get("title"))
         if not link:
+            # keyed by its title (its position moves as the feed grows), so that a later poll
+            # counts it as seen rather than rejecting it again
             rejects.append(Reject(stage=Stage.ENTRY, reason="no_link", url=None,
                                   feed_url=feed_url,
-                                  detail=f"entry {position} ({title or 'untitled'}) has no link"))
+                                  detail=f"entry {position} ({title or 'untitled'}) has no link",
+                                  url_key=stable_id(f"{feed_url} no_link {title or position}")))
             continue
         try:
             link = canonicalize_url(link, base=feed_url)
         except UrlError as exc:
             rejects.append(Reject(stage=Stage.ENTRY, reason="bad_url", url=str(link)[:2000],
-                                  feed_url=feed_url, detail=str(exc)))
+                                  feed_url=feed_url, detail=str(exc),
+                                  url_key=stable_id(f"{feed_url} bad_url {link}")))
             continue
         if same_site_links and not same_site(link, feed_url):
             rejects.append(Reject(stage=Stage.ENTRY, reason="offsite_link", url=link,
