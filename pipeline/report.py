@@ -58,7 +58,8 @@ def per_hour(instants, end, hours=HOURS):
             earlier += 1
         elif when < end:
             slots[int((when - start).total_seconds() // 3600)] += 1
-    series = [((start + timedelta(hours=i)).strftime("%d %H:00"), slots[i]) for i in range(hours)]
+    series = [((start + timedelta(hours=i)).strftime("%d %b %H:00"), slots[i])
+              for i in range(hours)]
     return series, earlier, undated
 
 
@@ -105,8 +106,6 @@ def feed_health(manifests, feeds):
         flags = []
         if failing:
             flags.append(f"failing for {failing} run{'s' * (failing > 1)}")
-        if status in ("not_modified", "unchanged"):     # a 304, or the same body again
-            flags.append("not modified")
         if days >= 1:
             flags.append(f"no new entries for {days} day{'s' * (days > 1)}"
                          + ("" if last_new else f" (none in {len(seen)} runs)"))
@@ -118,6 +117,15 @@ def feed_health(manifests, feeds):
                        "last_new": last_new.isoformat(timespec="minutes") if last_new else None,
                        "flags": flags})
     return sorted(health, key=lambda h: (-h["failing_runs"], -len(h["flags"]), h["feed"]))
+
+
+def readable(stamp):
+    """'2026-12-02 04:05 UTC' from an ISO timestamp (None and odd values as they are)."""
+    try:
+        when = datetime.fromisoformat(str(stamp)).astimezone(timezone.utc)
+    except ValueError:
+        return str(stamp)
+    return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _when(manifest):
@@ -240,13 +248,16 @@ def render(data):
              ("articles", c["articles"]), ("rejected", c["rejects"]),
              ("skipped", c["skipped"]), ("copy groups", c["copy_groups"]),
              ("stories (2+)", c["stories"])]
+    cards += [(label, c[key]) for key, label in (
+        ("copies_of_earlier_articles", "copies of earlier articles"),
+        ("joined_earlier_stories", "joined earlier stories")) if c.get(key)]
     balanced = ('<span class="ok">balanced</span>' if data["balanced"]
                 else '<span class="bad">NOT balanced</span>')
     health_rows = [
         (f"<code>{_e(h['feed'])}</code>",
          _e(h["status"]) if h["status"] in HEALTHY else f'<span class="bad">{_e(h["status"])}</span>',
          h["entries"], h["new"], h["articles"], h["rejected"],
-         _e(h["last_new"] or "never"),
+         _e(readable(h["last_new"]) if h["last_new"] else "never"),
          "".join(f'<span class="flag">{_e(f)}</span>' for f in h["flags"]))
         for h in data["feed_health"]]
     story_rows = [(s["size"], s["distinct_texts"], _e(s["headline"]),
@@ -258,7 +269,8 @@ def render(data):
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
         f"<title>newsbeam run {_e(m['run_id'])}</title><style>{CSS}</style></head><body>",
         f"<h1>newsbeam run <code>{_e(m['run_id'])}</code></h1>",
-        f'<p class="muted">started {_e(m["started_at"])}, finished {_e(str(m.get("finished_at")))}'
+        f'<p class="muted">started {_e(readable(m["started_at"]))}, finished '
+        f'{_e(readable(m.get("finished_at")))}'
         f"{window}; newsbeam {_e(str(m.get('versions', {}).get('newsbeam')))}; accounting "
         f"{c['entries']} entries = {c['articles']} articles + {c['rejects']} rejects + "
         f"{c['skipped']} skipped: {balanced}</p>",

@@ -7,6 +7,12 @@ def _by_reason(counts):
     return ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items(), key=lambda i: -i[1]))
 
 
+def _earlier(counts, key, what):
+    """'; 3 copies of earlier articles': what this run added to earlier runs' groups."""
+    n = counts.get(key, 0)
+    return f"; {n} {what}" if n else ""
+
+
 def _hosts(slowed, most=5):
     """'a.example 429, b.example crawl-delay 5s, ...' for the summary line."""
     shown = []
@@ -29,8 +35,10 @@ def format_summary(manifest, output, elapsed_seconds, report=None):
         f"  skipped           {c['skipped']} ({_by_reason(c['skipped_by_reason'])})",
         f"  accounting        {c['entries']} entries = {c['articles']} articles + "
         f"{c['rejects']} rejects + {c['skipped']} skipped ({balanced})",
-        f"  copy groups       {c['copy_groups']} ({c['copies_in_groups']} articles)",
-        f"  stories           {c['stories']} with 2+ articles ({c['articles_in_stories']} articles)",
+        f"  copy groups       {c['copy_groups']} ({c['copies_in_groups']} articles)"
+        + _earlier(c, "copies_of_earlier_articles", "copies of earlier articles"),
+        f"  stories           {c['stories']} with 2+ articles ({c['articles_in_stories']} articles)"
+        + _earlier(c, "joined_earlier_stories", "joined earlier stories"),
     ]
     slowed = c.get("hosts_slowed") or {}
     if slowed:

@@ -30,7 +30,8 @@ class Tally:
     feed_url: Optional[str] = None
     reason: Optional[str] = None   # the feed's status, or the reject or skip reason
     entries: int = 0               # FEED_POLLED: entries the feed listed
-    dup_id: Optional[str] = None   # ARTICLE: its copy group and story
+    article_id: Optional[str] = None   # ARTICLE: it, its copy group and its story
+    dup_id: Optional[str] = None
     story_id: Optional[str] = None
     host: Optional[HostReport] = None
 
@@ -41,8 +42,8 @@ Record = Union[Article, Reject, Skip, FeedState, HostReport]
 def tally_of(record: Record) -> Tally:
     """The Tally of one output record of a run."""
     if isinstance(record, Article):
-        return Tally(Outcome.ARTICLE, record.feed_url, dup_id=record.row["dup_id"],
-                     story_id=record.row["story_id"])
+        return Tally(Outcome.ARTICLE, record.feed_url, article_id=record.article_id,
+                     dup_id=record.row["dup_id"], story_id=record.row["story_id"])
     if isinstance(record, Reject):
         outcome = Outcome.FEED_FAILED if record.level is Level.FEED else Outcome.REJECTED
         return Tally(outcome, record.feed_url, record.reason)
@@ -91,6 +92,10 @@ class RunCounts:
     by_feed: dict = field(default_factory=dict)          # feed_url -> FeedCounts
     articles_per_dup: Counter = field(default_factory=Counter)
     articles_per_story: Counter = field(default_factory=Counter)
+    # (article_id, dup_id, story_id) of the articles whose copy group or story an earlier run
+    # began, as far as this run can tell (resolved in to_manifest)
+    grouped_elsewhere: set = field(default_factory=set)
+    article_ids: set = field(default_factory=set)
     hosts: dict = field(default_factory=dict)            # host -> HostReport
 
     def _feed(self, feed_url: str) -> FeedCounts:
@@ -115,6 +120,9 @@ class RunCounts:
         elif outcome is Outcome.ARTICLE:
             self.articles_per_dup[tally.dup_id] += 1
             self.articles_per_story[tally.story_id] += 1
+            self.article_ids.add(tally.article_id)
+            if tally.article_id != tally.dup_id or tally.article_id != tally.story_id:
+                self.grouped_elsewhere.add((tally.article_id, tally.dup_id, tally.story_id))
             feed.articles += 1
         elif outcome is Outcome.REJECTED:
             self.rejects_by_reason[tally.reason] += 1
@@ -128,7 +136,8 @@ class RunCounts:
         for name in ("feeds_polled", "feeds_failed", "feeds_not_modified", "entries"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name in ("rejects_by_reason", "feed_rejects_by_reason", "skipped_by_reason",
-                     "articles_per_dup", "articles_per_story"):
+                     "articles_per_dup", "articles_per_story", "grouped_elsewhere",
+                     "article_ids"):
             getattr(self, name).update(getattr(other, name))
         for feed_url, theirs in other.by_feed.items():
             self._feed(feed_url).merge(theirs)
@@ -160,6 +169,11 @@ class RunCounts:
         """The manifest's `counts` section."""
         copy_groups = [n for n in self.articles_per_dup.values() if n > 1]
         stories = [n for n in self.articles_per_story.values() if n > 1]
+        # a canonical copy or a lead this run did not write: an earlier run's article
+        earlier_copies = sum(1 for a, dup, _ in self.grouped_elsewhere
+                             if dup != a and dup not in self.article_ids)
+        earlier_stories = sum(1 for a, _, story in self.grouped_elsewhere
+                              if story != a and story not in self.article_ids)
         return {
             "feeds": self.feeds_polled + self.feeds_failed,
             "feeds_failed": self.feeds_failed, "feeds_not_modified": self.feeds_not_modified,
@@ -169,6 +183,8 @@ class RunCounts:
             "skipped_by_reason": dict(self.skipped_by_reason),
             "copy_groups": len(copy_groups), "copies_in_groups": sum(copy_groups),
             "stories": len(stories), "articles_in_stories": sum(stories),
+            "copies_of_earlier_articles": earlier_copies,
+            "joined_earlier_stories": earlier_stories,
             "by_feed": {url: feed.as_dict() for url, feed in self.by_feed.items()},
             "hosts_slowed": {host: report.as_dict()
                              for host, report in sorted(self.hosts.items())},

@@ -113,6 +113,9 @@ def test_display_name_drops_taglines(name, expected):
     (["cleveland"], "Cleveland", None, "cleveland.com", "cleveland"),  # as declared
     ([], None, "The Verge -  Front Pages", "theverge.com", "The Verge"),
     ([], None, None, "example.com", "example.com"),
+    # a page that declares no name, on a loopback host: the feed's title, not host and port
+    ([], "127.0.0.1:41773", "Live", "127.0.0.1", "Live"),
+    (["127.0.0.1"], None, None, "127.0.0.1", "127.0.0.1"),
 ])
 def test_source_is_a_name_like_the_domain_when_the_page_offers_one(declared, guessed,
                                                                     feed_title, domain, expected):

@@ -49,6 +49,9 @@ def test_later_copies_and_rewrites_join_earlier_groups(server, tmp_path):
     assert after["jns.html"]["dup_id"] == after["jns.html"]["article_id"]
     assert after["jns.html"]["story_id"] == toi["article_id"]
     assert after["copy.html"]["story_id"] == toi["article_id"]
+    # the summary says what joined earlier groups (this run alone has no copy group)
+    assert "copy groups       0 (0 articles); 1 copies of earlier articles" in second.stdout
+    assert "; 2 joined earlier stories" in second.stdout
 
     third = run_cli("--feeds", str(both), "--output", str(output), "--allow_private_hosts")
     assert third.returncode == 0 and rows(output) == after   # re-running changes nothing

@@ -10,7 +10,7 @@ from typing import Optional
 
 from htmldate import find_date
 from trafilatura import bare_extraction
-from trafilatura.metadata import (META_URL, examine_meta, extract_author, extract_catstags,
+from trafilatura.metadata import (examine_meta, extract_author, extract_catstags,
                                   extract_meta_json, extract_sitename, extract_title, extract_url)
 from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
@@ -210,8 +210,8 @@ def trafilatura_metadata(tree, url, with_date):
     doc.sitename = (doc.sitename or extract_sitename(tree) or "").lstrip("@") or None
     if doc.sitename and "." not in doc.sitename and not doc.sitename[0].isupper():
         doc.sitename = doc.sitename.title()
-    elif not doc.sitename and doc.url and (site := META_URL.match(doc.url)):
-        doc.sitename = site[1]
+    # (trafilatura would fall back to the URL's host here: that is no name, and the registered
+    # domain is the source's own last resort, after the feed's title)
     doc.categories = doc.categories or extract_catstags("category", tree)
     doc.tags = doc.tags or extract_catstags("tag", tree)
     doc.clean_and_trim()

@@ -133,9 +133,9 @@ def display_name(name):
     return head or text
 
 
-# What a page may declare as its site's name that names no site: an address, a handle, a
-# copyright line.
-_NOT_A_NAME = re.compile(r"^(https?:|www\.|@)|^(copyright|©)", re.I)
+# What a page may declare as its site's name that names no site: an address, a host and port,
+# a handle, a copyright line.
+_NOT_A_NAME = re.compile(r"^(https?:|www\.|@)|^(copyright|©)|^[\d.:\[\]]+$|:\d+$", re.I)
 
 
 def choose_source(declared, guessed, feed_title, domain):
