@@ -1,5 +1,6 @@
-"""What the benchmarks share: process-tree memory, a corpus served on loopback, and reading a
-server's request log against the politeness limits (the tests read their servers' logs so too)."""
+"""What the benchmarks share: their data folders, process-tree memory, a corpus served on
+loopback, and reading a server's request log against the politeness limits (the tests read their
+servers' logs so too)."""
 import os
 import subprocess
 import sys
@@ -8,6 +9,40 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The public data sets the benchmarks read, each as a folder the user passes: what must be in it,
+# and where it comes from.
+DATA_SETS = {
+    "article-body": (
+        ("ground-truth.json", "html"),
+        "the article-extraction benchmark of Zyte (Scrapinghub), MIT licence: "
+        "https://github.com/scrapinghub/article-extraction-benchmark; its html/<id>.html.gz "
+        "pages (181, from 126 sites) and ground-truth.json, unchanged"),
+    "metadata-dev": (
+        ("expected.json", "html"),
+        "news pages from the parser test data of fundus, MIT licence: "
+        "https://github.com/flairNLP/fundus (tests/resources/parser/test_data): "
+        "html/<country>__<Publisher>_<date>.html.gz and an expected.json of title, authors, "
+        "published, language and body_text per file"),
+    "real-feeds": (
+        ("index.json",),
+        "real RSS and Atom snapshots from the MIT-licensed test fixtures of FeedReader, feed-rs "
+        "and rss-parser, with an index.json listing each file"),
+}
+
+
+def data_folder(path, kind, flag="--data"):
+    """The folder `path` checked to hold the data set `kind`, or an exit that says what is
+    missing and where the data set comes from."""
+    needed, source = DATA_SETS[kind]
+    if path is None:
+        raise SystemExit(f"{flag} is required: the {kind} folder, {source}")
+    folder = Path(path)
+    missing = [name for name in needed if not (folder / name).exists()]
+    if missing:
+        raise SystemExit(f"{flag} {folder}: no {' or '.join(missing)} there. This benchmark reads "
+                         f"the {kind} folder: {source}")
+    return folder
 
 
 def tree_rss_mb(pid):

@@ -1,10 +1,10 @@
 """Evaluate copy and story grouping on real articles plus synthetic copies.
 
-    python benchmarks/dedup_eval.py --data ../shared/evaldata [--copies 60]
+    python benchmarks/dedup_eval.py --bodies DIR --dated DIR [--copies 60]
 
-Corpus: the reference bodies of article-body (181 pages, one week of November 2019; no dates, so
+Corpus: the reference bodies of article-body (--bodies, the article-extraction benchmark: 181 pages, one week of November 2019; no dates, so
 all are given the same instant: the hardest case for the 72 h story window) and metadata-dev
-(121 pages with their published dates). For `--copies` originals per edit kind a synthetic copy
+(--dated, fundus's parser test pages: 121 with their published dates and body text). For `--copies` originals per edit kind a synthetic copy
 is added on another site a few hours later. The grouping runs as the real Beam stage
 (GroupArticles on the FnApiRunner). Prints copy recall per edit kind, false copy merges, the story
 pairs found (listed, to be judged by a person) and the cost of signatures against extraction.
@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import apache_beam as beam  # noqa: E402
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner  # noqa: E402
 
+from benchmarks.common import data_folder  # noqa: E402
 from schemas.records import Article  # noqa: E402
 from transforms.dedup.fingerprints import analyse  # noqa: E402
 from transforms.grouping import GroupArticles  # noqa: E402
@@ -37,13 +38,13 @@ KINDS = ("boilerplate_headline", "paragraph_dropped", "truncated_half", "typogra
          "copy_edited")
 
 
-def load_originals(data):
+def load_originals(bodies, dated):
     originals = []
-    truth = json.loads((data / "article-body" / "ground-truth.json").read_text())
+    truth = json.loads((bodies / "ground-truth.json").read_text())
     for page_id, item in sorted(truth.items()):
         originals.append({"id": "ab-" + page_id[:12], "url": item["url"],
                           "text": item["articleBody"], "when": WEEK, "title": item["url"]})
-    expected = json.loads((data / "metadata-dev" / "expected.json").read_text())
+    expected = json.loads((dated / "expected.json").read_text())
     for name, item in sorted(expected.items()):
         when = datetime.fromisoformat(item["published"])
         when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
@@ -125,10 +126,10 @@ def run_grouping(rows):
     return {aid: (dup, story) for aid, dup, story in lines}
 
 
-def signature_cost(data, pages=60):
+def signature_cost(bodies, pages=60):
     """Median ms per article: trafilatura extraction against our signature."""
     from trafilatura import bare_extraction
-    html_dir = data / "article-body" / "html"
+    html_dir = bodies / "html"
     extract_ms, sign_ms = [], []
     for path in sorted(html_dir.glob("*.html.gz"))[:pages]:
         html = gzip.decompress(path.read_bytes()).decode("utf-8")
@@ -145,11 +146,13 @@ def signature_cost(data, pages=60):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "evaldata"))
+    parser.add_argument("--bodies", help="the article-body folder (Zyte's article-extraction "
+                                         "benchmark)")
+    parser.add_argument("--dated", help="the metadata-dev folder (fundus's parser test pages)")
     parser.add_argument("--copies", type=int, default=60, help="synthetic copies per edit kind")
     args = parser.parse_args()
-    data = Path(args.data)
-    originals = load_originals(data)
+    bodies = data_folder(args.bodies, "article-body", "--bodies")
+    originals = load_originals(bodies, data_folder(args.dated, "metadata-dev", "--dated"))
     rows, copy_of = build_corpus(originals, args.copies)
     started = time.perf_counter()
     ids = run_grouping(rows)
@@ -184,7 +187,7 @@ def main():
     print(f"\nstories with 2+ real articles: {sum(1 for n in sizes if n > 1)}, "
           f"largest {max(sizes)}")
 
-    extract_ms, sign_ms = signature_cost(data)
+    extract_ms, sign_ms = signature_cost(bodies)
     print(f"\nper article (median of 60 pages): trafilatura {extract_ms:.1f} ms, signature "
           f"{sign_ms:.2f} ms = {sign_ms / extract_ms:.1%} of extraction")
 

@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import data_folder  # noqa: E402
 from transforms.content.page import extract_page  # noqa: E402
 
 SHINGLE = 4
@@ -46,15 +47,13 @@ def score(truth, predicted):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True, type=Path, help="the article-body folder")
+    parser.add_argument("--data", help="the article-body folder (Zyte's article-extraction "
+                                       "benchmark)")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    truth_path = args.data / "ground-truth.json"
-    if not truth_path.exists():
-        raise SystemExit(f"no ground-truth.json under {args.data}: pass the article-body folder "
-                         "of the article-extraction benchmark")
-    truth = json.loads(truth_path.read_text())
-    pages = [(key, gzip.decompress((args.data / "html" / f"{key}.html.gz").read_bytes())
+    data = data_folder(args.data, "article-body")
+    truth = json.loads((data / "ground-truth.json").read_text())
+    pages = [(key, gzip.decompress((data / "html" / f"{key}.html.gz").read_bytes())
               .decode("utf-8"), item["articleBody"], item.get("url") or "https://example.com/")
              for key, item in sorted(truth.items())]
     modes = {"default": False, "fast": True}
@@ -69,7 +68,7 @@ def main():
                 round_scores.append(score(body, content.text if content else ""))
             times[mode].append((time.perf_counter() - started) * 1000 / len(pages))
             scores[mode] = round_scores
-    print(f"{len(pages)} pages of {args.data}, {args.rounds} interleaved rounds")
+    print(f"{len(pages)} pages of {data}, {args.rounds} interleaved rounds")
     print("| extraction | precision | recall | F1 | accuracy (F1 >= 0.9) | ms/page (median) |")
     print("|---|---|---|---|---|---|")
     for mode in modes:

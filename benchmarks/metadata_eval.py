@@ -1,7 +1,10 @@
 """Metadata accuracy on metadata-dev: newsbeam beside trafilatura and htmldate, same pages and run.
 
-    python benchmarks/metadata_eval.py --data ../shared/evaldata/metadata-dev [--show-misses]
-        [--feeds ../shared/evaldata/real-feeds] [--unseen ../shared/evaldata/article-body]
+    python benchmarks/metadata_eval.py --data DIR [--show-misses] [--feeds DIR] [--unseen DIR]
+
+--data is the metadata-dev folder (news pages from fundus's parser test data, with their
+expected title, authors, date and language), --feeds a real-feeds folder, --unseen the article-body
+folder of the article-extraction benchmark.
 
 Scoring (the dataset README's suggestion):
 - title: exact match after whitespace normalisation;
@@ -29,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.common import data_folder  # noqa: E402
 from schemas.records import FeedEntry  # noqa: E402
 from schemas.records import ExtractedPage  # noqa: E402
 from transforms.content.article import build_article  # noqa: E402
@@ -223,14 +227,13 @@ def real_feeds(folder):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared"
-                                              / "evaldata" / "metadata-dev"))
+    parser.add_argument("--data", help="the metadata-dev folder (fundus's parser test pages)")
     parser.add_argument("--show-misses", action="store_true")
     parser.add_argument("--feeds", help="also parse every entry date of this real-feeds folder")
     parser.add_argument("--unseen", help="also count junk bylines on this article-body folder "
                                          "(pages the rules were not tuned on)")
     args = parser.parse_args()
-    data = Path(args.data)
+    data = data_folder(args.data, "metadata-dev")
     expected = json.loads((data / "expected.json").read_text())
     pages = [(name, item, gzip.decompress((data / "html" / name).read_bytes()).decode("utf-8"))
              for name, item in sorted(expected.items())]
@@ -259,12 +262,12 @@ def main():
               f"{s['seconds'] / n * 1000:.1f} |")
     if args.unseen:
         print()
-        for name, (pages_seen, named, junk) in unseen_junk(Path(args.unseen), now,
+        for name, (pages_seen, named, junk) in unseen_junk(data_folder(args.unseen, "article-body", "--unseen"), now,
                                                            args.show_misses).items():
             print(f"unseen pages ({args.unseen}), {name}: junk bylines on {junk} of "
                   f"{pages_seen} pages ({junk / pages_seen:.1%}; {named} pages name someone)")
     if args.feeds:
-        dated, parsed, named, junk = real_feeds(Path(args.feeds))
+        dated, parsed, named, junk = real_feeds(data_folder(args.feeds, "real-feeds", "--feeds"))
         print(f"\nreal feeds: {parsed} of {dated} entry dates parsed; junk authors on {junk} of "
               f"{named} entries that name someone")
 

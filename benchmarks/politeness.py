@@ -44,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import peak_in_flight, smallest_gap  # noqa: E402
+from benchmarks.common import data_folder, peak_in_flight, smallest_gap  # noqa: E402
 FIRST_ADDRESS = 51            # hosts are 127.0.0.51, .52, ...
 SLACK = 0.005                 # seconds of timer slack allowed on --host_delay
 DEFAULT_DELAY, DEFAULT_PER_HOST = 0.25, 2
@@ -228,8 +228,8 @@ def measure(hosts, tmp, workers, paced, extra=()):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True, type=Path,
-                        help="the article-body folder (html/*.html.gz)")
+    parser.add_argument("--data", help="the article-body folder (Zyte's article-extraction "
+                                       "benchmark)")
     parser.add_argument("--hosts", type=int, nargs="+", default=[40, 100])
     parser.add_argument("--pages", type=int, default=25, help="pages per host")
     parser.add_argument("--latency", type=float, default=0.03)
@@ -241,10 +241,7 @@ def main():
                         help="more newsbeam options for every run, e.g. '--fast_extraction'")
     args = parser.parse_args()
     extra = args.pipeline_args.split()
-    files = sorted((args.data / "html").glob("*.html.gz"))
-    if not files:
-        raise SystemExit(f"no html/*.html.gz under {args.data}: pass the article-body folder of "
-                         "the article-extraction benchmark (181 pages)")
+    files = sorted((data_folder(args.data, "article-body") / "html").glob("*.html.gz"))
     htmls = [gzip.decompress(p.read_bytes()) for p in files]
     most = max(args.hosts)
     if FIRST_ADDRESS + most > 254:

@@ -1,6 +1,8 @@
 """Per-article cost of each stage, as a share of the whole (the stage functions, timed alone).
 
-    python benchmarks/stage_costs.py --data ../shared/evaldata [--pages 181]
+    python benchmarks/stage_costs.py --data DIR [--pages 181]
+
+DIR is the `article-body` folder of the article-extraction benchmark (html/*.html.gz, 181 pages).
 
 Runs every stage's pure function over the same real pages of article-body in one process:
 fetch (HTTP from a loopback server in another process), feed parsing (per entry), extraction
@@ -20,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import served_corpus  # noqa: E402
+from benchmarks.common import data_folder, served_corpus  # noqa: E402
 from benchmarks.throughput import build_corpus  # noqa: E402
 from dataset.parquet import rows_to_table, to_parquet_bytes  # noqa: E402
 from schemas.records import ExtractedPage  # noqa: E402
@@ -50,11 +52,12 @@ def timed(fn, items):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "evaldata"))
+    parser.add_argument("--data", help="the article-body folder (Zyte's article-extraction "
+                                       "benchmark)")
     parser.add_argument("--pages", type=int, default=181)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="newsbeam-stages-"))
-    build_corpus(Path(args.data), work / "corpus", args.pages, 1)
+    build_corpus(data_folder(args.data, "article-body"), work / "corpus", args.pages, 1)
     with served_corpus(work / "corpus", work / "feeds.txt"):
         feed_url = (work / "feeds.txt").read_text().split()[0]
         fetcher = Fetcher(FetchPolicy(allow_private_hosts=True, host_delay=0, retries=0))

@@ -1,9 +1,9 @@
 """Whole-pipeline throughput against the cost of extraction itself, on 1 and 2 workers.
 
-    python benchmarks/throughput.py --data ../shared/evaldata [--articles 2000] [--outlets 4]
+    python benchmarks/throughput.py --data DIR [--articles 2000] [--outlets 4]
                                     [--workers 1 2] [--rounds 3] [--skip-bare] [--newspaper]
 
-The 181 pages of article-body are replicated under distinct URLs (hard links) to --articles
+DIR is the `article-body` folder of the article-extraction benchmark. Its 181 pages are replicated under distinct URLs (hard links) to --articles
 entries across --outlets loopback outlets (127.0.0.31, .32, ...), one feed each, served by
 `pipeline.demo_server` in its own process. Prints, from one run of this script:
 - bare: pages/s of a plain trafilatura `bare_extraction(html, with_metadata=True)` loop over the
@@ -31,11 +31,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import served_corpus, tree_rss_mb  # noqa: E402
+from benchmarks.common import data_folder, served_corpus, tree_rss_mb  # noqa: E402
 
 
 def build_corpus(data, folder, articles, outlets):
-    pages = sorted((data / "article-body" / "html").glob("*.html.gz"))
+    """`articles` entries over `outlets` feeds, cycling through the pages of the article-body
+    folder `data`."""
+    pages = sorted((data / "html").glob("*.html.gz"))
     sites = {}
     for o in range(outlets):
         name = f"outlet{o}"
@@ -193,7 +195,8 @@ def _per_round(numerators, denominators):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "evaldata"))
+    parser.add_argument("--data", help="the article-body folder (Zyte's article-extraction "
+                                       "benchmark)")
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--outlets", type=int, default=4)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
@@ -206,7 +209,8 @@ def main():
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="newsbeam-throughput-"))
     try:
-        htmls = build_corpus(Path(args.data), work / "corpus", args.articles, args.outlets)
+        htmls = build_corpus(data_folder(args.data, "article-body"), work / "corpus",
+                             args.articles, args.outlets)
         with served_corpus(work / "corpus", work / "feeds.txt"):
             measure(args, work, htmls)
     finally:

@@ -1,7 +1,10 @@
-"""Build the bundled demo corpus (pipeline/demo_corpus/) from ../shared. Run once; the output is
-committed.
+"""Build the bundled demo corpus (pipeline/demo_corpus/). Run once; the output is committed.
 
-    python demo/build_corpus.py --evaldata ../shared/evaldata --seeds ../shared/seeds
+    python demo/build_corpus.py --bodies DIR --seeds DIR
+
+--bodies is the article-body folder of Zyte's article-extraction benchmark (real pages);
+--seeds a folder holding the texts of the two seed reports (jns-blinken.txt,
+timesofisrael-blinken.txt: two outlets' reports of one event, 1 August 2024).
 
 Three fake outlets, each with its own feed format and page boilerplate:
   meridian   RSS 2.0   the JNS seed article, real pages, a 404 entry
@@ -94,12 +97,12 @@ def seed_page(outlet, text, slug, headline, dek_line, author, published):
             "published": published, "file": f"articles/{slug}.html.gz", "html": page}
 
 
-def real_pages(evaldata, count):
+def real_pages(bodies, count):
     """Real article pages that extract to at least 150 words, in a fixed order."""
-    truth = json.loads((evaldata / "article-body" / "ground-truth.json").read_text())
+    truth = json.loads((bodies / "ground-truth.json").read_text())
     chosen = []
     for page_id in sorted(truth):
-        raw = gzip.open(evaldata / "article-body" / "html" / f"{page_id}.html.gz").read()
+        raw = gzip.open(bodies / "html" / f"{page_id}.html.gz").read()
         doc = bare_extraction(raw.decode("utf-8"), with_metadata=True)
         if doc is None or len((doc.text or "").split()) < 150 or not doc.title:
             continue
@@ -162,10 +165,16 @@ FEED_FILES = {"rss20": "feed.xml", "atom": "feed.atom", "rss10": "feed.rdf"}
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--evaldata", default=str(HERE.parent.parent / "shared" / "evaldata"))
-    parser.add_argument("--seeds", default=str(HERE.parent.parent / "shared" / "seeds"))
+    parser.add_argument("--bodies", required=True, type=Path,
+                        help="the article-body folder (Zyte's article-extraction benchmark)")
+    parser.add_argument("--seeds", required=True, type=Path,
+                        help="the folder of the two seed reports' texts")
     args = parser.parse_args()
-    evaldata, seeds = Path(args.evaldata), Path(args.seeds)
+    bodies, seeds = args.bodies, args.seeds
+    missing = [str(p) for p in [bodies / "ground-truth.json", *(seeds / f for f in
+                                {s[1] for s in SEEDS})] if not p.exists()]
+    if missing:
+        parser.error("missing: " + ", ".join(missing))
     if OUT.exists():
         shutil.rmtree(OUT)
     items = {outlet: [] for outlet in OUTLETS}
@@ -177,7 +186,7 @@ def main():
         target.write_bytes(gzip.compress(page.pop("html").encode("utf-8"), mtime=0))
         items[outlet].append({**page, "link": f"{BASE}/articles/{slug}.html"})
     outlets = list(OUTLETS)
-    for n, real in enumerate(real_pages(evaldata, PAGES_PER_OUTLET * len(OUTLETS))):
+    for n, real in enumerate(real_pages(bodies, PAGES_PER_OUTLET * len(OUTLETS))):
         outlet = outlets[n % len(outlets)]
         slug = f"story-{real['id'][:12]}"
         target = OUT / outlet / "articles" / f"{slug}.html.gz"
@@ -202,7 +211,7 @@ def main():
     sites = {outlet: {**config, "feed": FEED_FILES[config["format"]]}
              for outlet, config in OUTLETS.items()}
     (OUT / "sites.json").write_text(json.dumps(sites, indent=1) + "\n")
-    shutil.copy(evaldata / "article-body" / "LICENSE.txt", OUT / "LICENSE.txt")
+    shutil.copy(bodies / "LICENSE.txt", OUT / "LICENSE.txt")
     counts = {o: len(v) for o, v in items.items()}
     print(f"wrote {OUT}: entries per feed {counts}")
 
