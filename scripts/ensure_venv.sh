@@ -15,7 +15,14 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 if [ ! -f "$stamp" ] || [ "$ROOT/setup.py" -nt "$stamp" ]; then
   echo "newsbeam: installing dependencies (first run only, a few minutes)" >&2
-  "$VENV/bin/python" -m pip install --quiet --upgrade pip >&2
-  "$VENV/bin/python" -m pip install --quiet -e "$ROOT${EXTRAS:+[$EXTRAS]}" >&2
+  # pip's own chatter (build warnings) goes to a log, shown only if the install fails
+  log="$VENV/install.log"
+  if ! { "$VENV/bin/python" -m pip install --quiet --upgrade pip &&
+         "$VENV/bin/python" -m pip install --quiet -e "$ROOT${EXTRAS:+[$EXTRAS]}"; } >"$log" 2>&1
+  then
+    tail -n 40 "$log" >&2
+    echo "newsbeam: installing dependencies failed (the whole log: $log)" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
