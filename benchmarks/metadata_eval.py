@@ -60,7 +60,8 @@ def name_set(names):
 def is_junk(name):
     if name.strip().casefold() in AGENCIES:
         return False
-    return bool(_JUNK.search(name)) or len(name.split()) > 5
+    return bool(_JUNK.search(name)) or len(name.split()) > 5 or bool(re.search(r"[()\[\]]", name)) \
+        or (" " not in name.strip() and name.strip().islower())   # "Jane Doe (jdo", "jane.doe"
 
 
 _NEWSROOM = re.compile(r"redaktion|newsroom|\bstaff\b|rédaction|redacción", re.I)

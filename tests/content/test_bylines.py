@@ -70,6 +70,17 @@ from transforms.content.bylines import choose_bylines, clean_bylines, first_last
     (["20MINUTOS.E/AGENCIAS"], [], [], []),
     (["BreakingNews.ie"], [], [], []),
     (["EP"], [], [], ["EP"]),                                           # Europa Press
+    # a bracketed group after a name: initials, an agency, a place, a photo credit
+    (["Jane Doe (jdo)"], [], ["Jane Doe"], []),                   # German papers' Kürzel
+    (["Von Peter Müller (pm), Anna Schmidt (as)"], [], ["Peter Müller", "Anna Schmidt"], []),
+    (["Jane Doe [jdo]"], [], ["Jane Doe"], []),
+    (["Jane Doe (dpa)"], [], ["Jane Doe"], ["dpa"]),
+    (["(dpa)"], [], [], ["dpa"]),
+    (["Anna Schmidt (Berlin)"], [], ["Anna Schmidt"], []),
+    (["Jane Doe (Text) und Max Muster (Fotos)"], [], ["Jane Doe"], []),
+    (["Max Muster (AP Photo)"], [], [], []),
+    (["Credit: Max Muster"], [], [], []),                         # an image's credit line
+    (["jane.doe", "j_doe"], [], [], []),                          # user handles
 ])
 def test_clean_bylines(raw, publishers, authors, agencies):
     assert clean_bylines(raw, publishers) == (authors, agencies)

@@ -44,8 +44,14 @@ _GENERIC = re.compile(r"^(staff|editor|editors|newsroom|admin|redaktion|rédacti
 # Link texts of author boxes ("View author archive", "Get author RSS feed", "View More Articles")
 _INTERFACE = re.compile(r"\b(view|see|read|get|browse|follow)\b.*\b(articles?|archive|posts?|"
                         r"stories|rss|feed|profile|bio|more)\b", re.I)
+# A group in brackets after a name: the author's initials ("Jane Doe (jdo)", German papers'
+# Kürzel), an agency ("(dpa)"), a place or a role. Never part of the name itself.
+_TRAILING_GROUP = re.compile(r"\s*[(\[]([^()\[\]]{0,40})[)\]]?\s*$")
+_PHOTO = re.compile(r"\b(photos?|foto|fotos|фото|bild|bilder|image|images|illustration|grafik|"
+                    r"video|kamera|camera)\b", re.I)
 # Photo credits, post-nominal credentials ("Ilana Muhlstein, MS, RDN"), user names ("Jdadmin")
-_NOT_A_PERSON = re.compile(r"^(photos?|foto|fotos|фото|bild|image|images)\b|"
+_NOT_A_PERSON = re.compile(r"^(photos?|foto|fotos|фото|bild|image|images|credits?|"
+                           r"photo credit|bildnachweis|quelle|source)\b|"
                            r"^(md|phd|ms|ma|msc|mba|mph|rd|rdn|rn|do|jd|cfa|cpa|dds|lcsw)$|"
                            r"admin", re.I)
 # A byline's date ("Malcolm Owen Monday, November 18, 2019" split at its commas): after a name,
@@ -173,6 +179,13 @@ def clean_bylines(raw_names, publishers=()):
         for part in parts:
             if _DOMAIN.search(part):
                 continue
+            bracketed = _TRAILING_GROUP.search(part)
+            if bracketed and bracketed.start() > 0:
+                inner = bracketed.group(1).strip()
+                if _PHOTO.search(inner):
+                    continue                          # "Max Muster (Fotos)": a photo credit
+                credit(AGENCIES.get(inner.casefold()))
+                part = part[:bracketed.start()]
             part = re.sub(r"\s+", " ", _HANDLE.sub(" ", part)).strip(" .,:-–—\t*()")
             if _GENERIC.search(part) or _INTERFACE.search(part) or _NOT_A_PERSON.search(part) \
                     or _DATE_ONLY.match(part):
