@@ -85,3 +85,38 @@ def test_an_h1_that_links_home_is_the_site_name_not_the_headline():
     page = load_html("""<html><body><a href="//x.example/articles/19/11/18/story">
       <h1>Apple to name favorite apps</h1></a></body></html>""")
     assert page_metadata(page)["titles"]["h1"] == "Apple to name favorite apps"
+
+
+CHROME_ONLY = "".join([   # the shape of a consent wall over a story page, one line a paragraph
+    '<html lang="en"><head><title>Daily Meridian</title></head><body>',
+    '<nav><a href="/">Home</a> <a href="/world">World</a> <a href="/sport">Sport</a></nav>',
+    '<div class="content"><div class="consent">',
+    '<p>We and our partners use cookies to store and access information on your device, to '
+    'personalise content and ads, and to analyse our traffic. By clicking "Accept" you agree to '
+    'this. You can manage your preferences at any time in the cookie settings.</p>',
+    '<p><button>Accept all cookies</button> <button>Manage preferences</button></p></div>',
+    '<div class="newsletter"><p>Sign up for our daily newsletter: the day\'s top stories '
+    'delivered to your inbox every morning, free of charge.</p></div>',
+    '<p>Already a subscriber? Log in to continue reading the stories our readers love most.</p>',
+    '</div><footer>© Daily Meridian</footer></body></html>'])
+
+
+def test_a_page_that_is_only_site_chrome_has_no_text():
+    assert extract_page(CHROME_ONLY, "https://meridian.example/story") is None
+
+
+def test_reporting_about_cookies_is_body_text():
+    report = ("<html><body><article><h1>Regulator fines publisher</h1>" + "".join(
+        f"<p>{p}</p>" for p in [
+            "The regulator said on Tuesday that the publisher's banner, which read \"we use "
+            "cookies to improve your experience\", did not let readers refuse tracking as "
+            "easily as they could accept it, and fined the company 2 million euros.",
+            "The publisher said it would appeal. Its chief executive told reporters that the "
+            "banner had been designed with the help of outside lawyers and met the rules in "
+            "force when it was introduced, and that other sites used the same wording.",
+            "Consumer groups welcomed the decision and called for the rules to be applied to "
+            "every site that sells advertising on the basis of its readers' browsing."]) +
+        "</article></body></html>")
+    page = extract_page(report, "https://news.example/fine")
+    assert page is not None and "we use cookies to improve" in page.text
+    assert len(page.text.split("\n")) == 3

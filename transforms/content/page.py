@@ -20,6 +20,25 @@ from schemas.records import PageContent
 MIN_CHARS = 60  # below this, what trafilatura found is navigation ("Home"), not an article
 # (characters, not words: Chinese and Japanese text has no spaces between words)
 
+# A paragraph addressed to the reader about cookies, consent, sign-ups or a paywall: site
+# chrome, never body text, in whatever language (phrases a report would not itself use).
+_CHROME = re.compile(
+    r"\b(we|this (?:web)?site|our (?:web)?site|our partners) (?:and our partners )?"
+    r"(?:use|uses|store|set)s? cookies\b|\baccept (?:all )?cookies\b|\bcookie (?:settings|"
+    r"preferences|policy|banner|consent)\b|\bmanage (?:your )?(?:cookie |privacy )?"
+    r"(?:preferences|settings|consent)\b|\bby (?:continuing to (?:use|browse)|clicking "
+    r"[\"“']?(?:accept|agree|i agree|ok))|\bsign up (?:for|to) (?:our|the) (?:\w+ )?newsletters?\b|"
+    r"\bsubscribe to (?:our|the) (?:\w+ )?newsletters?\b|\b(?:delivered|straight) to your inbox\b|"
+    r"\balready (?:a subscriber|have an account)\b|\b(?:subscribe|log in|sign in) to "
+    r"(?:continue|keep) reading\b|\bto continue reading,? (?:please )?(?:subscribe|log in|sign in)|"
+    r"\bwir (?:verwenden|nutzen) cookies\b|\bdiese (?:web)?seite (?:verwendet|nutzt) cookies\b|"
+    r"\b(?:alle )?cookies? akzeptieren\b|\bcookie-einstellungen\b|\bnewsletter abonnieren\b|"
+    r"\bnous utilisons des cookies\b|\bce site utilise des cookies\b|\babonnez-vous à notre "
+    r"newsletter\b|\b(?:utilizamos|usamos) cookies\b|\beste (?:sitio|site|portal)(?: web)? "
+    r"(?:utiliza|usa) cookies\b|\b(?:utilizziamo|usiamo) (?:i )?cookie\b|"
+    r"\bwij gebruiken cookies\b|\bvi bruker informasjonskapsler\b", re.I)
+_CHROME_MAX_CHARS = 600   # a long paragraph that mentions cookies is reporting, not a banner
+
 _META_PUBLISHED = ("article:published_time", "og:article:published_time", "datepublished",
                    "pubdate", "publishdate", "publish-date", "dc.date.issued", "dc.date",
                    "sailthru.date", "parsely-pub-date", "date")
@@ -191,6 +210,26 @@ def _without_headline(text, title):
     return text
 
 
+def without_chrome(text: str) -> str:
+    """The text without the paragraphs that speak to the reader about cookies, consent,
+    newsletters or a paywall: a page that is only such chrome has no article text."""
+    kept = [line for line in text.split("\n")
+            if not (len(line) <= _CHROME_MAX_CHARS and _speaks_to_reader(line))]
+    return "\n".join(kept).strip()
+
+
+def _speaks_to_reader(line: str) -> bool:
+    """A chrome phrase outside quotation marks (a report may quote a banner)."""
+    for match in _CHROME.finditer(line):
+        before = line[:match.start()]
+        low, high = ("„", "“") if "„" in before else ("“", "”")    # German „…“, English “…”
+        opened = before.count(low) + before.count("«")
+        closed = before.count(high) + before.count("»")
+        if before.count('"') % 2 == 0 and opened <= closed:
+            return True
+    return False
+
+
 def trafilatura_metadata(tree, url, with_date):
     """trafilatura's extract_metadata (2.x), less two searches whose answers we would not use:
     its licence search, and htmldate's guess of the day when the page declares a date of its
@@ -241,7 +280,7 @@ def extract_page(html: str, url: str, fast: bool = False) -> Optional[PageConten
         # trafilatura's precise pass finds no body on many pages with little markup or short
         # items; its recall pass rescues them
         text = _body_text(load_html(html), url, recall=True, fast=fast) or text
-    text = _without_headline(text, doc.title)
+    text = without_chrome(_without_headline(text, doc.title))
     if len(text) < MIN_CHARS:
         return None
     return PageContent(
