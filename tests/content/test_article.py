@@ -62,3 +62,27 @@ def test_build_article_combines_feed_and_page():
     assert row["published_date"] == date(2024, 8, 1) and row["date_precision"] == "time"
     assert row["tags"] == ["politics", "world"] and row["word_count"] == 50
     assert row["dup_id"] == row["story_id"] == row["article_id"]
+
+
+def test_an_ambiguous_numeric_date_follows_the_pages_locale_and_a_guess_is_marked():
+    def page(**kw):
+        base = dict(text="Body text of the page. " * 5, title="A story", byline=None,
+                    sitename=None, description=None, page_url=None, day=None, tags=[],
+                    image=None, titles={}, site_names=[], people={}, dates={},
+                    declared_language=[])
+        return PageContent(**{**base, **kw})
+    entry = FeedEntry(feed_url="https://x.example/feed", link="https://x.example/a",
+                      url_key="x.example/a")
+    now = datetime(2026, 12, 2, tzinfo=timezone.utc)
+    meta = {"meta": ("01/06/2026", None)}
+    german = build_article(entry, "https://x.example/a", now, page(
+        dates=meta, declared_language=["de-DE"]), "r1").row
+    assert (german["published_date"], german["date_source"]) == (date(2026, 6, 1), "meta")
+    american = build_article(entry, "https://x.example/a", now, page(
+        dates=meta, declared_language=["en-US"]), "r1").row
+    assert american["published_date"] == date(2026, 1, 6)
+    unknown = build_article(entry, "https://x.example/a", now, page(
+        dates=meta, declared_language=["en"]), "r1").row
+    assert (unknown["published_date"], unknown["date_source"]) == (None, "none")
+    guessed = build_article(entry, "https://x.example/a", now, page(day="2026-11-30"), "r1").row
+    assert (guessed["published_date"], guessed["date_source"]) == (date(2026, 11, 30), "guess")

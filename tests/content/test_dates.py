@@ -1,8 +1,9 @@
 """Date parsing: offsets kept, precision said, the implausible refused
 (transforms/content/dates.py)."""
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
-from transforms.content.dates import date_from_url, parse_datetime, plausible
+from transforms.content.dates import (date_from_url, day_first_from, numeric_orders,
+                                      parse_datetime, plausible)
 
 
 NOW = datetime(2024, 8, 2, tzinfo=timezone.utc)
@@ -31,3 +32,37 @@ def test_date_from_url():
     assert date_from_url("https://x.example/2024/08/01/story.html") == \
         datetime(2024, 8, 1, tzinfo=timezone.utc)
     assert date_from_url("https://x.example/2024/13/01/story.html") is None
+
+
+def test_a_date_written_without_a_time_is_a_day_not_a_midnight():
+    assert parse_datetime("November 19, 2019") == (datetime(2019, 11, 19), "day")  # PFT JSON-LD
+    assert parse_datetime("1. Juni 2026") == (datetime(2026, 6, 1), "day")
+    assert parse_datetime("2026/06/01") == (datetime(2026, 6, 1), "day")
+    assert parse_datetime("June 1, 2026 0:00")[1] == "local"                # a time, if midnight
+
+
+def test_numeric_dates_are_read_in_the_writers_order_or_not_at_all():
+    assert parse_datetime("01.06.2026") == (datetime(2026, 6, 1), "day")     # dots: day first
+    assert parse_datetime("01.06.2026 14:30") == (datetime(2026, 6, 1, 14, 30), "local")
+    assert parse_datetime("13/06/2026") == (datetime(2026, 6, 13), "day")    # only one reading
+    assert parse_datetime("06/13/2026 10:00 AM")[0] == datetime(2026, 6, 13, 10, 0)
+    assert parse_datetime("06/06/2026") == (datetime(2026, 6, 6), "day")     # both the same
+    assert parse_datetime("01/06/2026") == (None, None)                      # June or January?
+    assert parse_datetime("01/06/2026", day_first=True) == (datetime(2026, 6, 1), "day")
+    assert parse_datetime("01/06/2026", day_first=False) == (datetime(2026, 1, 6), "day")
+    assert parse_datetime("31.02.2026") == (None, None)
+    assert numeric_orders("01/06/2026") == [(1, 6), (6, 1)]
+    assert numeric_orders("2026-06-01") == []
+
+
+def test_the_order_comes_from_the_locale_then_the_pages_other_dates_then_now():
+    assert day_first_from(["de-DE"]) is True
+    assert day_first_from(["fr"]) is True
+    assert day_first_from(["en_GB"]) is True
+    assert day_first_from(["en-US"]) is False
+    assert day_first_from(["en"]) is None                                    # says nothing
+    assert day_first_from(["en"], [date(2026, 6, 1)], ["01/06/2026"]) is True   # the URL's day
+    assert day_first_from([], [date(2026, 1, 6)], ["01/06/2026"]) is False
+    now = datetime(2026, 6, 2, tzinfo=timezone.utc)
+    assert day_first_from([], [], ["01/12/2026"], now) is False              # 1 Dec is ahead
+    assert day_first_from([], [], ["01/06/2026"], now) is None               # both are past

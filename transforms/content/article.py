@@ -4,27 +4,30 @@ from typing import Optional
 
 from schemas.records import Article, FeedEntry, PageContent
 from transforms.content.bylines import choose_bylines
-from transforms.content.dates import date_from_url, page_zone, parse_datetime, plausible
+from transforms.content.dates import (date_from_url, day_first_from, page_zone, parse_datetime,
+                                      plausible)
 from transforms.content.titles import choose_source, choose_title
 from transforms.web.urls import UrlError, canonicalize_url, registered_domain, same_site, stable_id
 
 # Where published_at may come from, strongest first: structured data the newsroom declares,
-# then the feed, then what can be read off the URL or the page's text.
-DATE_PRECEDENCE = ("jsonld", "meta", "feed", "url", "text")
+# then the feed, then what can be read off the URL or the page's <time>, then htmldate's guess
+# (a page that declares no date of its own), recorded as such.
+DATE_PRECEDENCE = ("jsonld", "meta", "feed", "url", "text", "guess")
 
 
-def choose_published(candidates: dict, now: datetime, zone=None) -> tuple:
+def choose_published(candidates: dict, now: datetime, zone=None, day_first=None) -> tuple:
     """Pick the publication date by precedence among plausible candidates.
 
     A candidate with a time beats a higher-precedence one with only a day (a time is kept
     whenever any source has one). A time without a zone takes the page's own zone (`zone`, from
     its other dates) and is otherwise read as UTC with precision "local".
     Returns (published_at UTC or None, published_date, source, precision); published_at stays
-    None for a day-only date, never a fake midnight.
+    None for a day-only date, never a fake midnight. day_first: the page's order of numeric
+    dates (see dates.day_first_from); an ambiguous one is skipped when nothing decides it.
     """
     best_day = None
     for source in DATE_PRECEDENCE:
-        dt, precision = parse_datetime(candidates.get(source))
+        dt, precision = parse_datetime(candidates.get(source), day_first=day_first)
         if dt is None:
             continue
         if precision == "day":
@@ -87,9 +90,14 @@ def build_article(entry: FeedEntry, final_url: str, fetched_at: datetime, page: 
         "meta": (dates.get("meta") or (None, None))[0],
         "feed": entry.published or entry.updated,  # RSS 1.0 dc:date arrives as `updated`
         "url": date_from_url(canonical),
-        "text": (dates.get("text") or (None, None))[0] or page.day,
+        "text": (dates.get("text") or (None, None))[0],
+        "guess": page.day,
     }
-    published_at, published_date, date_source, precision = choose_published(candidates, now, zone)
+    known_days = [d.date() for d in (candidates["url"], parse_datetime(candidates["feed"])[0]) if d]
+    day_first = day_first_from(page.declared_language, known_days,
+                               [candidates[k] for k in ("jsonld", "meta", "text")], now)
+    published_at, published_date, date_source, precision = choose_published(
+        candidates, now, zone, day_first)
     updated_raw = next((d[1] for k in ("jsonld", "meta") if (d := dates.get(k)) and d[1]), None)
     updated_at = _utc_or_none(updated_raw, now, zone) or _utc_or_none(entry.updated, now)
 

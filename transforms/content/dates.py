@@ -11,16 +11,25 @@ OLDEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
 
 _RFC822 = re.compile(r"^\s*(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}")
 _DAY_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+# A numeric date with the year last: "01.06.2026", "01/06/2026 14:30", "1-6-26". Which of the
+# first two numbers is the day depends on the writer's convention.
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?!\d)(.*)$")
+_HAS_TIME = re.compile(r"\d{1,2}[:.h]\d{2}")          # after the date: "14:30", "14.30", "14h30"
+_NAMES_A_TIME = re.compile(r"\d{1,2}(?::|h)\d{2}|\d\s*[ap]\.?m\b|T\d{2}", re.I)
+# Regions that write the month first (US English and its territories, the Philippines).
+_MONTH_FIRST_REGIONS = {"us", "ph", "um", "as", "gu", "mp", "pr", "vi", "fm", "mh"}
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|[^\d]|$)")
 
 
-def parse_datetime(value, languages=None):
+def parse_datetime(value, languages=None, day_first=None):
     """Parse a date string into (datetime, precision) or (None, None).
 
     precision: "time" (an instant: the string names its zone), "local" (a wall-clock time with no
     zone: returned naive, for the caller to place) or "day" (a bare date, returned as a naive
     midnight that must not be read as a time). languages: ISO 639-1 hints for names of months
-    and days (a feed's declared language).
+    and days (a feed's declared language). day_first: how the writer orders a numeric date
+    ("01/06/2026"), True, False or None when nothing says; an order that only the convention
+    could decide is then refused rather than guessed (dotted dates are always day first).
     """
     if value is None:
         return None, None
@@ -34,10 +43,83 @@ def parse_datetime(value, languages=None):
             return datetime.fromisoformat(text), "day"
         except ValueError:
             return None, None
+    numeric = _NUMERIC_DATE.match(text)
+    if numeric:
+        return _numeric(numeric, day_first)
     dt = _iso(text) or _rfc822(text) or _dateutil(text) or _any_language(text, languages)
     if dt is None:
         return None, None
+    if not dt.tzinfo and not _NAMES_A_TIME.search(text) and dt.time() == datetime.min.time():
+        return dt, "day"                     # "2026/06/01", "1. Juni 2026": no time was given
     return dt, ("time" if dt.tzinfo else "local")
+
+
+def numeric_orders(text):
+    """The (day, month) readings a numeric date allows: one, or two when both numbers could be
+    the month ("01/06/2026"); [] when the text is no such date."""
+    match = _NUMERIC_DATE.match(str(text or ""))
+    if not match:
+        return []
+    a, sep, b = int(match.group(1)), match.group(2), int(match.group(3))
+    readings = [(a, b)] if sep == "." else [(a, b), (b, a)]
+    return list(dict.fromkeys(r for r in readings if r[1] <= 12 and 1 <= r[0] <= 31))
+
+
+def _numeric(match, day_first):
+    readings = numeric_orders(match.group(0))
+    if len(readings) == 2:
+        if day_first is None:
+            return None, None                 # 01/06: June or January? Nothing says
+        readings = [readings[0] if day_first else readings[1]]
+    if not readings:
+        return None, None
+    (day, month), year = readings[0], int(match.group(4))
+    year += 2000 if year < 100 else 0
+    rest = match.group(5).strip(" ,T")
+    try:
+        if not _HAS_TIME.search(rest):
+            return datetime(year, month, day), "day"
+        dt = _dateutil(f"{year:04d}-{month:02d}-{day:02d} {rest}")
+    except ValueError:
+        return None, None
+    if dt is None:
+        return None, None
+    return dt, ("time" if dt.tzinfo else "local")
+
+
+def day_first_from(languages, known_days=(), candidates=(), now=None):
+    """How a page orders its numeric dates: from its declared locale (month first only in US
+    English and a few regions like it; day first in every other language; a bare "en" says
+    nothing), else from another date the page gives (the URL's, the feed's) that one reading
+    matches, else from now (a reading in the future is no publication date). None when nothing
+    decides."""
+    for tag in languages or ():
+        parts = re.split(r"[-_]", str(tag).strip().casefold())
+        if not parts[0] or len(parts[0]) > 3:
+            continue
+        if parts[0] != "en":
+            return True
+        if len(parts) > 1 and parts[1]:
+            return parts[1] not in _MONTH_FIRST_REGIONS
+    for text in candidates:
+        both = numeric_orders(text)
+        if len(both) != 2:
+            continue
+        match = _NUMERIC_DATE.match(str(text))
+        year = int(match.group(4)) + (2000 if len(match.group(4)) == 2 else 0)
+        try:
+            days = [datetime(year, m, d).date() for d, m in both]
+        except ValueError:
+            continue
+        for known in known_days:
+            close = [abs((day - known).days) <= 1 for day in days]
+            if close[0] != close[1]:
+                return close[0]
+        if now is not None:
+            future = [day > (now + FUTURE_SKEW).date() for day in days]
+            if future[0] != future[1]:
+                return not future[0]
+    return None
 
 
 def _iso(text):

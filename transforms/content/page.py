@@ -245,7 +245,10 @@ def trafilatura_metadata(tree, url, with_date):
     doc.title = doc.title or extract_title(tree)
     doc.author = doc.author or extract_author(tree)
     doc.url = doc.url or extract_url(tree, url)
-    doc.date = find_date(tree, url=doc.url, **set_date_params()) if with_date else None
+    # htmldate's guess, from markup it knows (its "extensive" search of the free text picks up
+    # any date on the page, a copyright year or an event's, and is refused as too weak)
+    doc.date = find_date(tree, url=doc.url, **{**set_date_params(), "extensive_search": False}) \
+        if with_date else None
     doc.sitename = (doc.sitename or extract_sitename(tree) or "").lstrip("@") or None
     if doc.sitename and "." not in doc.sitename and not doc.sitename[0].isupper():
         doc.sitename = doc.sitename.title()
