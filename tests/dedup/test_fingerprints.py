@@ -4,8 +4,9 @@ import random
 import xxhash
 
 from tests.conftest import seed_texts
-from transforms.dedup.fingerprints import (analyse, fingerprints, normalise_text, quoted_starts,
-                                           quoted_tokens, shingle_hashes, tokens, winnow)
+from transforms.dedup.fingerprints import (analyse, containment, fingerprints, normalise_text,
+                                           quoted_starts, quoted_tokens, shingle_hashes, tokens,
+                                           winnow, words_and_flags)
 
 
 def test_typography_does_not_change_tokens():
@@ -74,3 +75,29 @@ def test_an_apostrophe_inside_a_word_is_not_a_closing_quote():
     # lower case word by word: a final sigma stays final, a dotted capital I keeps its dot
     assert tokens("\u039f\u0394\u039f\u03a3 \u0130stanbul") == [
         "\u03bf\u03b4\u03bf\u03c2", "i\u0307stanbul"]
+
+
+# Written for this test (not copied): a short Japanese news paragraph, three times over with
+# other numbers, so that it is long enough for fingerprints.
+JAPANESE = "\n".join(
+    f"市の発表によると、{n}日午後に中心部の交差点で信号機が故障し、通勤時間帯の道路が"
+    f"大きく混雑した。担当者は「原因を調べて早急に復旧したい」と話しており、周辺の学校では"
+    f"下校時刻を遅らせる対応が取られた。" for n in ("三", "四", "五"))
+
+
+def test_scripts_without_spaces_count_characters_so_an_edited_copy_stays_a_copy():
+    words, _ = words_and_flags("東京都は新しい計画を発表した。Tokyo 2025年、한국어 문장")
+    assert words[:4] == ["東", "京", "都", "は"]
+    assert "tokyo" in words and "한국어" in words            # spaced scripts keep their words
+    edited = JAPANESE.replace("交差点", "交差占").replace("混雑", "渋滞", 1)
+    original, copy = fingerprints(JAPANESE), fingerprints(edited)
+    assert containment(len(original & copy), len(original), len(copy)) >= 0.6
+    assert fingerprints(JAPANESE.replace("。", "．")) == original  # punctuation is no word
+
+
+def test_corner_brackets_are_quotation_marks():
+    words, flags = words_and_flags("担当者は「原因を調べたい」と話した")
+    quoted = "".join(w for w, q in zip(words, flags) if q)
+    assert quoted == "原因を調べたい"
+    assert analyse(JAPANESE).quoted_shingles                 # quotes feed the story rule
+    assert analyse(JAPANESE).terms                           # and so do character pairs
