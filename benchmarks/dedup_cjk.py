@@ -29,7 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import data_folder  # noqa: E402
-from benchmarks.dedup_eval import load_originals, row, run_grouping  # noqa: E402
+from benchmarks.dedup_eval import (copy_recall, false_copy_pairs, load_originals, row,  # noqa: E402
+                                   run_grouping)
 from transforms.dedup.fingerprints import containment, fingerprints  # noqa: E402
 from transforms.web.urls import registered_domain  # noqa: E402
 
@@ -134,21 +135,15 @@ def main():
     print(f"{len(cjk)} Chinese and Japanese originals ({sum(len(o['text']) for o in cjk)} "
           f"characters), {len(copy_of)} copies, {len(others)} other real articles")
     print("\n| edit kind | grouped | containment kept (min, median) |\n|---|---|---|")
-    hits, totals = defaultdict(int), defaultdict(int)
-    for copy_id, (orig, kind) in copy_of.items():
-        totals[kind] += 1
-        hits[kind] += ids[copy_id][0] == ids[orig][0]
+    hits, totals = copy_recall(copy_of, ids)
     for kind in KINDS:
         values = sorted(kept[kind])
         print(f"| {kind} | {hits[kind]}/{totals[kind]} ({hits[kind] / totals[kind]:.0%}) | "
               f"{values[0]:.2f}, {values[len(values) // 2]:.2f} |")
-    by_dup = defaultdict(set)
-    for o in originals:
-        by_dup[ids[o["id"]][0]].add(o["id"])
-    false = [group for group in by_dup.values() if len(group) > 1]
-    print(f"\nfalse copy merges (distinct real articles given one dup_id): {len(false)}")
-    for group in false:
-        print("  " + ", ".join(sorted(group)))
+    false = false_copy_pairs([o["id"] for o in originals], ids)
+    print(f"\nfalse copy merges (pairs of distinct real articles given one dup_id): {len(false)}")
+    for a, b in false:
+        print(f"  {a} ~ {b}")
 
 
 if __name__ == "__main__":

@@ -126,6 +126,23 @@ def run_grouping(rows):
     return {aid: (dup, story) for aid, dup, story in lines}
 
 
+def copy_recall(copy_of, ids):
+    """(grouped, total) per edit kind: the copies given their original's dup_id."""
+    hits, totals = defaultdict(int), defaultdict(int)
+    for copy_id, (original, kind) in copy_of.items():
+        totals[kind] += 1
+        hits[kind] += ids[copy_id][0] == ids[original][0]
+    return hits, totals
+
+
+def false_copy_pairs(article_ids, ids):
+    """Pairs of distinct real articles that were given one dup_id."""
+    by_dup = defaultdict(list)
+    for aid in sorted(article_ids):
+        by_dup[ids[aid][0]].append(aid)
+    return [pair for group in by_dup.values() for pair in combinations(group, 2)]
+
+
 def signature_cost(bodies, pages=60):
     """Median ms per article: trafilatura extraction against our signature."""
     from trafilatura import bare_extraction
@@ -161,20 +178,16 @@ def main():
           f"= {len(rows)}; grouped in {elapsed:.1f}s (Beam stage, FnApiRunner)")
 
     print("\ncopy recall per edit kind")
-    hits, totals = defaultdict(int), defaultdict(int)
-    for copy_id, (orig, kind) in copy_of.items():
-        totals[kind] += 1
-        hits[kind] += ids[copy_id][0] == ids[orig][0]
+    hits, totals = copy_recall(copy_of, ids)
     for kind in KINDS:
         print(f"  {kind:22s} {hits[kind]:3d}/{totals[kind]:3d} = {hits[kind] / totals[kind]:6.1%}")
 
     title = {o["id"]: o["title"] for o in originals}
     real = sorted(title)
-    by_dup, by_story = defaultdict(list), defaultdict(list)
+    by_story = defaultdict(list)
     for aid in real:
-        by_dup[ids[aid][0]].append(aid)
         by_story[ids[aid][1]].append(aid)
-    false_copies = [pair for group in by_dup.values() for pair in combinations(group, 2)]
+    false_copies = false_copy_pairs(real, ids)
     print(f"\nfalse copy merges (distinct real articles given one dup_id): {len(false_copies)}")
     for a, b in false_copies:
         print(f"  {title[a][:70]!r}\n    ~ {title[b][:70]!r}")
