@@ -361,7 +361,7 @@ FEED_FIXES = {
                         "DNS and the network",
     "timeout": "the feeds' hosts did not answer in time (--connect_timeout, --read_timeout)",
     "feed_http_error": "the feed URLs answer with HTTP errors: check them in a browser",
-    "not_a_feed": "the URLs do not give RSS, Atom or RDF: point --feeds at the feeds themselves",
+    "not_a_feed": "the URLs do not give RSS, Atom, RDF or JSON Feed: point --feeds at the feeds themselves",
     "host_backed_off": "the feeds' hosts kept failing",
 }
 

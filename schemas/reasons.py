@@ -3,7 +3,7 @@
 REASONS = {
     # feed level
     "feed_http_error": "The feed URL answered with an HTTP error status.",
-    "not_a_feed": "The feed URL did not return RSS, Atom or RDF.",
+    "not_a_feed": "The feed URL did not return RSS, Atom, RDF or a JSON Feed (or returned JSON that is no JSON Feed).",
     "parse_error": "The feed or page could not be parsed.",
     # entry level
     "no_link": "The feed entry has no link.",

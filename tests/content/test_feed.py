@@ -83,3 +83,37 @@ def test_mojibake_is_repaired(name, expected):
     entries, _ = parse_feed((FEEDS / name).read_bytes(), "https://example.com/feed")
     assert entries[0].title.startswith(expected)
     assert all(e.published for e in entries)
+
+
+def test_a_json_feed_gives_entries_with_their_fields():
+    # feedparser's JSON Feed test case (BSD-2-Clause, tests/fixtures/feedparser-cases/LICENSE.txt)
+    body = (FIXTURES / "feedparser-cases" / "json" / "example.json").read_bytes()
+    entries, rejects = parse_feed(body, "https://example.org/feed.json")
+    assert [(e.link, e.feed_title) for e in entries] == [
+        ("https://example.org/second-item", "My Example Feed"),
+        ("https://example.org/initial-post", "My Example Feed")]
+    assert entries[0].summary == "This is a second item." and entries[0].tags == ["test", "JSON"]
+    assert entries[0].authors == ["me"] and entries[1].authors == ["you"]   # feed's, then item's
+    assert entries[1].summary == "Hello, world!" and not rejects           # its <script> dropped
+
+
+@pytest.mark.parametrize("body", [
+    b'{"version": "https://jsonfeed.org/version/1", "items": [',        # cut short
+    b'{"title": "just JSON", "items": []}',                             # no jsonfeed.org version
+    b'{"version": "https://jsonfeed.org/version/1.1", "items": {"a": 1}}',
+    b'{"a":' * 200000 + b"1" + b"}" * 200000,                           # nesting bomb
+])
+def test_json_that_is_no_json_feed_is_not_a_feed(body):
+    with pytest.raises(FeedParseError) as raised:
+        parse_feed(body, "https://example.org/feed.json")
+    assert raised.value.reason == "not_a_feed"
+
+
+def test_json_feed_items_of_the_wrong_shape_are_rejects_not_errors():
+    body = (b'{"version": "https://jsonfeed.org/version/1.1", "items": ['
+            b'{"url": 7, "title": ["x"]}, "not an item", null,'
+            b'{"url": "https://example.org/ok", "date_published": 5, "tags": "x", "authors": 3}]}')
+    entries, rejects = parse_feed(body, "https://example.org/feed.json")
+    assert [e.link for e in entries] == ["https://example.org/ok"]
+    assert entries[0].published is None and entries[0].tags == [] and entries[0].authors == []
+    assert [r.reason for r in rejects] == ["no_link"] * 3

@@ -49,3 +49,19 @@ def test_a_feed_whose_body_is_unchanged_is_not_parsed_again(server):
         assert_that(out.entries, equal_to([]))
         assert_that(out.states | beam.Map(lambda s: (s.status, s.entries, s.content_hash)),
                     equal_to([("unchanged", 0, body_hash(body))]), label="States")
+
+
+def test_a_json_feed_is_read_like_any_feed_and_told_apart_by_its_content(server):
+    body = ('{"version": "https://jsonfeed.org/version/1.1", "title": "JSON Outlet", "items": ['
+            f'{{"id": "1", "url": "{server.base}/j1.html", "title": "First"}},'
+            f'{{"id": "2", "url": "{server.base}/j2.html", "title": "Second"}},'
+            '{"id": "3", "url": 42}]}')
+    server.routes["/feed"] = Route(body, content_type="text/plain", headers={"ETag": '"j1"'})
+    with beam_pipeline() as p:
+        out = p | beam.Create([FeedSpec(server.url("/feed"))]) | ReadFeeds(POLICY, "run1")
+        assert_that(out.entries | beam.Map(lambda e: (e.title, e.feed_title)),
+                    equal_to([("First", "JSON Outlet"), ("Second", "JSON Outlet")]))
+        assert_that(out.bad_entries | "Bad" >> beam.Map(lambda r: r.reason),
+                    equal_to(["no_link"]), label="BadEntries")
+        assert_that(out.states | "States" >> beam.Map(lambda s: (s.status, s.entries, s.etag)),
+                    equal_to([("ok", 3, '"j1"')]), label="States")
