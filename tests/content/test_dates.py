@@ -51,7 +51,7 @@ def test_numeric_dates_are_read_in_the_writers_order_or_not_at_all():
     assert parse_datetime("01/06/2026", day_first=True) == (datetime(2026, 6, 1), "day")
     assert parse_datetime("01/06/2026", day_first=False) == (datetime(2026, 1, 6), "day")
     assert parse_datetime("31.02.2026") == (None, None)
-    assert numeric_orders("01/06/2026") == [(1, 6), (6, 1)]
+    assert numeric_orders("01/06/2026") == [date(2026, 6, 1), date(2026, 1, 6)]
     assert numeric_orders("2026-06-01") == []
 
 

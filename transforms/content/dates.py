@@ -55,33 +55,38 @@ def parse_datetime(value, languages=None, day_first=None):
 
 
 def numeric_orders(text):
-    """The (day, month) readings a numeric date allows: one, or two when both numbers could be
-    the month ("01/06/2026"); [] when the text is no such date."""
+    """The dates a numeric date can be read as, day first then month first: one, or two when
+    both numbers could be the month ("01/06/2026"); [] when the text is no such date."""
     match = _NUMERIC_DATE.match(str(text or ""))
-    if not match:
-        return []
-    a, sep, b = int(match.group(1)), match.group(2), int(match.group(3))
-    readings = [(a, b)] if sep == "." else [(a, b), (b, a)]
-    return list(dict.fromkeys(r for r in readings if r[1] <= 12 and 1 <= r[0] <= 31))
+    return _readings(match) if match else []
+
+
+def _readings(match):
+    a, sep, b, year = int(match.group(1)), match.group(2), int(match.group(3)), int(match.group(4))
+    year += 2000 if len(match.group(4)) == 2 else 0
+    orders = [(a, b)] if sep == "." else [(a, b), (b, a)]
+    readings = []
+    for day, month in orders:
+        try:
+            readings.append(datetime(year, month, day).date())
+        except ValueError:
+            continue
+    return list(dict.fromkeys(readings))
 
 
 def _numeric(match, day_first):
-    readings = numeric_orders(match.group(0))
+    readings = _readings(match)
     if len(readings) == 2:
         if day_first is None:
             return None, None                 # 01/06: June or January? Nothing says
         readings = [readings[0] if day_first else readings[1]]
     if not readings:
         return None, None
-    (day, month), year = readings[0], int(match.group(4))
-    year += 2000 if year < 100 else 0
+    day = datetime.combine(readings[0], datetime.min.time())
     rest = match.group(5).strip(" ,T")
-    try:
-        if not _HAS_TIME.search(rest):
-            return datetime(year, month, day), "day"
-        dt = _dateutil(f"{year:04d}-{month:02d}-{day:02d} {rest}")
-    except ValueError:
-        return None, None
+    if not _HAS_TIME.search(rest):
+        return day, "day"
+    dt = _dateutil(f"{day:%Y-%m-%d} {rest}")
     if dt is None:
         return None, None
     return dt, ("time" if dt.tzinfo else "local")
@@ -102,14 +107,8 @@ def day_first_from(languages, known_days=(), candidates=(), now=None):
         if len(parts) > 1 and parts[1]:
             return parts[1] not in _MONTH_FIRST_REGIONS
     for text in candidates:
-        both = numeric_orders(text)
-        if len(both) != 2:
-            continue
-        match = _NUMERIC_DATE.match(str(text))
-        year = int(match.group(4)) + (2000 if len(match.group(4)) == 2 else 0)
-        try:
-            days = [datetime(year, m, d).date() for d, m in both]
-        except ValueError:
+        days = numeric_orders(text)
+        if len(days) != 2:
             continue
         for known in known_days:
             close = [abs((day - known).days) <= 1 for day in days]

@@ -45,6 +45,7 @@ _UNSPACED = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff"
              "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f")
 _HAS_UNSPACED = re.compile(f"[{_UNSPACED}]")
 _CHARACTER_OR_WORD = re.compile(f"[{_UNSPACED}]|[^{_UNSPACED}]+")
+_KANA = re.compile("[\u3040-\u30ff]")
 _STOP = frozenset("""that this with from have were they their there which would could should
 about after before been being into only other over said says than them then these those what
 when where while will your more most some such very also just like does dass wird sind eine
@@ -164,9 +165,6 @@ def _character_bigrams(words):
                 and not (_KANA.match(a) and _KANA.match(b)):
             pairs.append(a + b)
     return pairs
-
-
-_KANA = re.compile("[\u3040-\u30ff]")
 
 
 def fingerprints(text):
