@@ -25,6 +25,9 @@ REQUIRES = [
     # repairs double-encoded UTF-8 in feeds, only where the repair is unambiguous
     "ftfy>=6.1",
     "xxhash>=3.4",
+    # sitemaps come from anyone: defusedxml refuses DOCTYPEs, entity expansion and external
+    # entities before the standard library's parser expands or fetches anything
+    "defusedxml>=0.7",
     # winnowing's sliding-window minimum (sliding_window_view); apache-beam and pyarrow
     # already install it
     "numpy>=1.22",

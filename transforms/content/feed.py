@@ -128,33 +128,48 @@ def _entry_image(entry):
     return None
 
 
-def parse_feed(body: bytes, feed_url: str, content_type: str = "",
-               source_name: Optional[str] = None, same_site_links: bool = False) -> tuple:
-    """Parse feed bytes into (entries, rejects). Raises FeedParseError if it is not a feed.
+def feed_items(body: bytes, feed_url: str, content_type: str = "") -> tuple:
+    """(title, language, items) of a feed; raises FeedParseError if it is not one.
 
     RSS, Atom and RDF go to feedparser, a JSON Feed (told apart by its content) to json_feed.
-    Entries without a usable link become entry-level rejects, so they are still accounted for;
-    so do links off the feed's own site when same_site_links is set.
     """
     found = json_feed(body)
     if found is not None:
         raw_title, raw_language, items = found
-        language = (raw_language or "").split("-")[0].lower() or None
         for item in items:
             item["published"] = parse_datetime(item["published"])[0]
             item["updated"] = parse_datetime(item["updated"])[0]
-    else:
-        parsed = feedparser.parse(body, response_headers={"content-type": content_type or "",
-                                                           "content-location": feed_url},
-                                  resolve_relative_uris=True, sanitize_html=True)
-        if not parsed.get("version") and not parsed.entries:
-            problem = parsed.get("bozo_exception")
-            raise FeedParseError("not_a_feed",
-                                 f"not RSS, Atom, RDF or JSON Feed ({problem or 'no feed found'})")
-        raw_title = parsed.feed.get("title")
-        language = (parsed.feed.get("language") or "").split("-")[0].lower() or None
-        items = _feedparser_items(parsed, language)
-    feed_title = strip_html(raw_title)
+        return raw_title, _language(raw_language), items
+    parsed = feedparser.parse(body, response_headers={"content-type": content_type or "",
+                                                       "content-location": feed_url},
+                              resolve_relative_uris=True, sanitize_html=True)
+    if not parsed.get("version") and not parsed.entries:
+        problem = parsed.get("bozo_exception")
+        raise FeedParseError("not_a_feed",
+                             f"not RSS, Atom, RDF or JSON Feed ({problem or 'no feed found'})")
+    language = _language(parsed.feed.get("language"))
+    return parsed.feed.get("title"), language, list(_feedparser_items(parsed, language))
+
+
+def _language(declared: Optional[str]) -> Optional[str]:
+    return (declared or "").split("-")[0].split("_")[0].lower() or None
+
+
+def parse_feed(body: bytes, feed_url: str, content_type: str = "",
+               source_name: Optional[str] = None, same_site_links: bool = False) -> tuple:
+    """Parse feed bytes into (entries, rejects). Raises FeedParseError if it is not a feed."""
+    raw_title, language, items = feed_items(body, feed_url, content_type)
+    return entries_of(items, feed_url, strip_html(raw_title), language, source_name,
+                      same_site_links)
+
+
+def entries_of(items, feed_url: str, feed_title: Optional[str], language: Optional[str],
+               source_name: Optional[str] = None, same_site_links: bool = False) -> tuple:
+    """A source's items (dicts of the fields an entry needs) as (entries, rejects).
+
+    Entries without a usable link become entry-level rejects, so they are still accounted for;
+    so do links off the feed's own site when same_site_links is set.
+    """
     entries, rejects = [], []
     for position, item in enumerate(items):
         link = item["link"]
@@ -182,7 +197,8 @@ def parse_feed(body: bytes, feed_url: str, content_type: str = "",
             continue
         entries.append(FeedEntry(
             feed_url=feed_url, link=link, url_key=stable_id(link), position=position,
-            source_name=source_name, feed_title=feed_title, feed_language=language,
+            source_name=source_name, feed_title=feed_title,
+            feed_language=_language(item.get("language")) or language,
             title=title, summary=strip_html(item["summary"]),
             authors=[fix_encoding(a) for a in item["authors"]],
             published=item["published"], updated=item["updated"], tags=item["tags"],
@@ -205,7 +221,7 @@ def body_hash(body: bytes) -> str:
 
 
 def feed_state(spec: FeedSpec, response, known: Optional[FeedState], status: str, entries: int,
-               run_id: str) -> FeedState:
+               run_id: str, kind: Optional[str] = None) -> FeedState:
     """The feed's row for `_state/feeds/`: a 304 keeps the validators it answered to."""
     if status == "not_modified":
         etag = known.etag if known else None
@@ -215,4 +231,5 @@ def feed_state(spec: FeedSpec, response, known: Optional[FeedState], status: str
         etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
         digest = body_hash(response.body)
     return FeedState(feed_url=spec.url, status=status, entries=entries, run_id=run_id,
-                     etag=etag, last_modified=modified, content_hash=digest)
+                     etag=etag, last_modified=modified, content_hash=digest,
+                     kind=kind or (known.kind if known else None) or "feed")
