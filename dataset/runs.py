@@ -38,6 +38,8 @@ def merge_counts(total, more):
             merged[key] = merged[key] + value
         elif isinstance(value, dict):
             merged[key] = merge_counts(merged[key], value)
+        elif isinstance(value, list):          # what a source led to: in either window
+            merged[key] = list(dict.fromkeys(merged[key] + value))
         else:
             merged[key] = value
     return merged

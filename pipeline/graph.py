@@ -6,6 +6,7 @@ batch run joins `_state` files and publishes once; a streaming job polls, keeps 
 articles and signatures in keyed state (primed from `_state`), and publishes each fixed window.
 """
 from dataclasses import dataclass
+from datetime import timedelta
 
 import apache_beam as beam
 from apache_beam.transforms import window
@@ -39,6 +40,7 @@ class RunConfig:
     extract_processes: int
     same_site_links: bool
     run_info: dict
+    recent: timedelta = timedelta(days=3)   # sitemap entries older than this: too_old
     spread_pages: bool = False   # reshuffle fetched pages (distributed runners)
     fast_extraction: bool = False
     streaming: bool = False
@@ -110,7 +112,7 @@ class Newsbeam(beam.PTransform):
         feeds = (pbegin | "ListFeeds" >> mode.list_feeds()
                  | "ReadFeeds" >> ReadFeeds(cfg.policy, cfg.run_id, mode.known_feeds(pbegin),
                                             cfg.same_site_links, cfg.fetch_threads,
-                                            cfg.streaming))
+                                            cfg.streaming, cfg.recent))
         links = feeds.entries | "DropSeenLinks" >> mode.drop_seen(seen.links, LINKS)
         bad = feeds.bad_entries | "DropSeenBadEntries" >> mode.drop_seen(seen.links, BAD_ENTRIES)
         fetched = links.fresh | "FetchArticles" >> FetchArticles(
@@ -128,8 +130,8 @@ class Newsbeam(beam.PTransform):
             articles=grouped.articles, signatures=grouped.signatures, feed_states=feeds.states,
             rejects=(feeds.rejects, bad.fresh, fetched.rejects, extracted.rejects,
                      normalised.rejects),
-            skipped=(links.skipped, bad.skipped, articles.skipped),
-            hosts=(feeds.hosts, fetched.hosts))
+            skipped=(feeds.skipped, links.skipped, bad.skipped, articles.skipped),
+            hosts=(feeds.hosts, fetched.hosts), discovered=(feeds.discovered,))
         self._tap_progress(feeds, fetched, normalised, run)
         return run | "PublishRun" >> PublishRun(cfg.output, cfg.staging, cfg.run_id,
                                                 cfg.run_info, cfg.shards, mode.window)

@@ -14,7 +14,7 @@ import threading
 import time
 import traceback
 from contextlib import ExitStack, contextmanager, nullcontext
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from importlib import metadata
 
 import apache_beam as beam
@@ -110,6 +110,7 @@ def prepare(argv, progress="", lock=None):
                         opts.extract_processes, standard.runner,
                         options.view_as(DirectOptions).direct_num_workers),
                     same_site_links=opts.same_site_links,
+                    recent=timedelta(days=opts.recent_days),
                     spread_pages=not is_local(standard.runner),
                     fast_extraction=opts.fast_extraction,
                     run_info=run_info, streaming=bool(standard.streaming), feeds_path=opts.feeds,

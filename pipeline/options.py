@@ -82,6 +82,10 @@ class NewsbeamOptions(PipelineOptions):
         parser.add_argument("--same_site_links", action="store_true", default=False,
                             help="Fetch only entry links on the feed's own registered domain; "
                             "others are rejected as offsite_link without a request.")
+        parser.add_argument("--recent_days", type=float, default=3,
+                            help="Sitemap entries (and sitemaps of an index) last modified or "
+                            "published more than DAYS ago are skipped as too_old without a "
+                            "request (default 3; news sitemaps list two days).")
         parser.add_argument("--language_detector", default="langdetect",
                             choices=["langdetect", "py3langid"],
                             help="langdetect (default) or py3langid: faster, and knows 97 "
@@ -204,7 +208,7 @@ def validate(options):
     positive = {"--connect_timeout": opts.connect_timeout, "--read_timeout": opts.read_timeout,
                 "--total_timeout": opts.total_timeout, "--max_body_bytes": opts.max_body_bytes,
                 "--fetch_threads": opts.fetch_threads, "--shards": opts.shards,
-                "--max_per_host": opts.max_per_host}
+                "--max_per_host": opts.max_per_host, "--recent_days": opts.recent_days}
     for flag, value in positive.items():
         if value is None or value <= 0:
             raise OptionsError(f"{flag} must be greater than 0 (got {value})")

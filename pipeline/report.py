@@ -264,6 +264,11 @@ def render(data):
                    _e(", ".join(s["sources"]))) for s in data["stories"]]
     reject_rows = [(f"<code>{_e(feed or '')}</code>", _e(reason), n)
                    for feed, reason, n in data["rejects_by_feed"][:40]]
+    found_rows = [(f"<code>{_e(url)}</code>", _e(d["kind"].replace("_", " ")),
+                   "<br>".join(f"<code>{_e(f)}</code>" for f in d["found"][:20])
+                   + (f" and {len(d['found']) - 20} more" if len(d["found"]) > 20 else ""),
+                   d["skipped_old"])
+                  for url, d in sorted((c.get("discovered") or {}).items())]
     window = f" (windows: {m['windows']})" if m.get("windows") else ""
     parts = [
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
@@ -298,6 +303,11 @@ def render(data):
         "<h2>Rejects by feed</h2>",
         _table(["feed", "reason", "rejects"], reject_rows, numeric=(2,))
         if reject_rows else '<p class="empty">No rejects.</p>',
+        *(["<h2>Discovered sources</h2>",
+            '<p class="muted">What home pages, robots.txt files and sitemap indexes led to; '
+            "put the feeds and sitemaps you want in the feed list to pin them.</p>",
+            _table(["source", "kind", "led to", "old sitemaps skipped"], found_rows,
+                   numeric=(3,))] if found_rows else []),
         "<h2>Feed health</h2>",
         _table(["feed", "status", "entries", "new", "articles", "rejected", "last new entry",
                 "flags"], health_rows, numeric=(2, 3, 4, 5))

@@ -40,6 +40,12 @@ def format_summary(manifest, output, elapsed_seconds, report=None):
         f"  stories           {c['stories']} with 2+ articles ({c['articles_in_stories']} articles)"
         + _earlier(c, "joined_earlier_stories", "joined earlier stories"),
     ]
+    discovered = c.get("discovered") or {}
+    if discovered:
+        leaves = {u for d in discovered.values() for u in d["found"]} - set(discovered)
+        lines.append(f"  discovered        {len(leaves)} feeds and sitemaps from "
+                     f"{len(discovered)} home pages, robots.txt files and indexes "
+                     "(the manifest's `discovered`: pin them in --feeds)")
     slowed = c.get("hosts_slowed") or {}
     if slowed:
         backed_off = sorted(h for h, r in slowed.items() if r["backed_off"])

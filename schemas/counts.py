@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Optional, Union
 
-from schemas.records import Article, FeedState, HostReport, Level, Reject, Skip
+from schemas.records import Article, Discovery, FeedState, HostReport, Level, Reject, Skip
 
 
 class Outcome(str, Enum):
@@ -21,6 +21,7 @@ class Outcome(str, Enum):
     REJECTED = "rejected"           # a feed entry rejected
     SKIPPED = "skipped"             # a feed entry skipped (already handled)
     HOST = "host"                   # a host the fetcher slowed down or gave up on
+    DISCOVERED = "discovered"       # what a home page, robots.txt or sitemap index led to
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,10 @@ class Tally:
     dup_id: Optional[str] = None
     story_id: Optional[str] = None
     host: Optional[HostReport] = None
+    discovery: Optional[Discovery] = None
 
 
-Record = Union[Article, Reject, Skip, FeedState, HostReport]
+Record = Union[Article, Reject, Skip, FeedState, HostReport, Discovery]
 
 
 def tally_of(record: Record) -> Tally:
@@ -53,6 +55,8 @@ def tally_of(record: Record) -> Tally:
         return Tally(Outcome.FEED_POLLED, record.feed_url, record.status, record.entries)
     if isinstance(record, HostReport):
         return Tally(Outcome.HOST, host=record)
+    if isinstance(record, Discovery):
+        return Tally(Outcome.DISCOVERED, discovery=record)
     raise TypeError(f"not a counted record: {type(record).__name__}")
 
 
@@ -97,6 +101,7 @@ class RunCounts:
     grouped_elsewhere: set = field(default_factory=set)
     article_ids: set = field(default_factory=set)
     hosts: dict = field(default_factory=dict)            # host -> HostReport
+    discovered: dict = field(default_factory=dict)       # source url -> Discovery
 
     def _feed(self, feed_url: str) -> FeedCounts:
         return self.by_feed.setdefault(feed_url, FeedCounts())
@@ -105,6 +110,9 @@ class RunCounts:
         outcome = tally.outcome
         if outcome is Outcome.HOST:
             self._host(tally.host)
+            return self
+        if outcome is Outcome.DISCOVERED:
+            self._discovered(tally.discovery)
             return self
         feed = self._feed(tally.feed_url)
         if outcome is Outcome.FEED_POLLED:
@@ -143,7 +151,13 @@ class RunCounts:
             self._feed(feed_url).merge(theirs)
         for report in other.hosts.values():
             self._host(report)
+        for discovery in other.discovered.values():
+            self._discovered(discovery)
         return self
+
+    def _discovered(self, discovery: Discovery) -> None:
+        known = self.discovered.get(discovery.url)
+        self.discovered[discovery.url] = known.merge(discovery) if known else discovery
 
     def _host(self, report: HostReport) -> None:
         known = self.hosts.get(report.host)
@@ -188,5 +202,7 @@ class RunCounts:
             "by_feed": {url: feed.as_dict() for url, feed in self.by_feed.items()},
             "hosts_slowed": {host: report.as_dict()
                              for host, report in sorted(self.hosts.items())},
+            "discovered": {url: found.as_dict()
+                           for url, found in sorted(self.discovered.items())},
             "accounting_balanced": self.accounting_balanced,
         }

@@ -3,11 +3,15 @@
 REASONS = {
     # feed level
     "feed_http_error": "The feed URL answered with an HTTP error status.",
-    "not_a_feed": "The feed URL did not return RSS, Atom, RDF or a JSON Feed (or returned JSON that is no JSON Feed).",
+    "not_a_feed": "The feed URL did not return RSS, Atom, RDF, a JSON Feed or a sitemap (or returned JSON that is no JSON Feed), or it is a home page that links no feed on a site whose robots.txt lists no sitemap.",
+    "unsafe_xml": "A sitemap with a DOCTYPE, entity declarations or external entities: refused unread.",
+    "too_many_urls": "A sitemap listing more than 50,000 URLs (the sitemap protocol's limit).",
+    "source_loop": "A sitemap index (or a home page's feed) that leads back to a source it was found from.",
+    "too_deep": "A source found more than 4 steps from the feed list's line (home page, robots.txt, sitemap index, index, sitemap).",
     "parse_error": "The feed or page could not be parsed.",
     # entry level
     "no_link": "The feed entry has no link.",
-    "bad_url": "The entry link is not an absolute http(s) URL.",
+    "bad_url": "The entry link (or the URL of a source a sitemap index or home page names) is not an absolute http(s) URL.",
     # fetching (feeds and articles)
     "http_4xx": "Client error other than 404/410 (the status is in http_status).",
     "http_404": "Not found.",
@@ -17,7 +21,7 @@ REASONS = {
     "timeout": "Connect, read or total deadline exceeded.",
     "connection_error": "DNS, refused connection, reset or TLS failure.",
     "too_many_redirects": "Redirect limit exceeded or a redirect loop.",
-    "too_large": "Body larger than --max_body_bytes.",
+    "too_large": "Body larger than --max_body_bytes, or a compressed sitemap that expands past 50 MB.",
     "private_address": "Host resolves to a loopback/private/link-local/reserved address "
                        "(allow with --allow_private_hosts).",
     "not_html": "The page is not HTML (PDF, image, binary).",

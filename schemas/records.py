@@ -43,10 +43,18 @@ _LEVELS = {Stage.FEED_FETCH: Level.FEED, Stage.FEED_PARSE: Level.FEED, Stage.ENT
 
 @dataclass(frozen=True)
 class FeedSpec:
-    """One line of the feed list."""
+    """One source to read: a line of the feed list, or a source found from one (a home page's
+    feed, a robots.txt, an index's sitemap)."""
     url: str
     name: Optional[str] = None  # source display name given by the operator
     line: int = 0
+    via: tuple = ()             # the sources it was found from, the listed line first
+    expect: Optional[str] = None   # "robots" for a robots.txt; else told by content
+    after: Optional[float] = None  # when (epoch s) its host served the source it came from
+
+    @property
+    def found_from(self) -> Optional[str]:
+        return self.via[-1] if self.via else None
 
 
 @dataclass
@@ -81,6 +89,28 @@ class FeedState:
     last_modified: Optional[str] = None
     content_hash: Optional[str] = None
     at: datetime = field(default_factory=utc_now)
+    kind: str = "feed"             # feed, sitemap, sitemap_index, home_page or robots
+
+
+@dataclass
+class Discovery:
+    """What a home page, robots.txt or sitemap index led to: the manifest's `discovered`, so
+    an operator can see it and pin it in the feed list."""
+    url: str
+    kind: str                      # home_page, robots or sitemap_index
+    found_from: Optional[str]      # the source it was found from; None for a listed line
+    found: tuple = ()              # the sources it led to
+    skipped_old: int = 0           # index children older than --recent_days, not requested
+
+    def merge(self, other: "Discovery") -> "Discovery":
+        """One source's records from several windows of a streaming job."""
+        found = tuple(dict.fromkeys(self.found + other.found))
+        return Discovery(self.url, self.kind, self.found_from or other.found_from, found,
+                         max(self.skipped_old, other.skipped_old))
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "found_from": self.found_from, "found": list(self.found),
+                "skipped_old": self.skipped_old}
 
 
 @dataclass
@@ -193,7 +223,7 @@ class Reject:
 @dataclass
 class Skip:
     """An entry not processed because it was already handled: counted, not written."""
-    reason: str                    # seen, duplicate_in_run, seen_article, duplicate_article
+    reason: str      # seen, duplicate_in_run, seen_article, duplicate_article, too_old
     url: str
     url_key: str
     article_id: Optional[str] = None

@@ -12,7 +12,8 @@ from typing import Optional
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.1"  # 1.1: title_source, agencies, published_date, date_precision
+SCHEMA_VERSION = "1.2"  # 1.1: title_source, agencies, published_date, date_precision;
+#                         1.2: _state/feeds kind
 
 UTC_TS = pa.timestamp("us", tz="UTC")
 
@@ -108,6 +109,7 @@ FEED_STATE_SCHEMA = pa.schema([
     _field("entries", pa.int32(), "Entries parsed this run.", False),
     _field("run_id", pa.string(), "The run that fetched it.", False),
     _field("at", UTC_TS, "When it was fetched.", False),
+    _field("kind", pa.string(), "feed, sitemap, sitemap_index, home_page or robots."),
 ])
 
 SIGNATURE_SCHEMA = pa.schema([

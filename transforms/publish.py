@@ -19,13 +19,14 @@ from transforms.write import WriteTable, window_token
 
 class RunOutputs(NamedTuple):
     """What a run produced, by kind: Article, signature index rows, FeedState, Reject, Skip,
-    HostReport."""
+    HostReport, Discovery."""
     articles: beam.PCollection
     signatures: beam.PCollection
     feed_states: beam.PCollection
     rejects: tuple        # of PCollections of Reject, one per stage that rejects
     skipped: tuple        # of PCollections of Skip
     hosts: tuple = ()     # of PCollections of HostReport, one per stage that fetches
+    discovered: tuple = ()   # of PCollections of Discovery
 
 
 def reject_row(reject: Reject, run_id: str) -> dict:
@@ -91,6 +92,9 @@ class PublishRun(beam.PTransform):
         hosts = self._into_units(
             run.hosts | "AllHosts" >> beam.Flatten(pipeline=articles.pipeline),
             "HostsIntoUnits")
+        discovered = self._into_units(
+            run.discovered | "AllDiscovered" >> beam.Flatten(pipeline=articles.pipeline),
+            "DiscoveredIntoUnits")
         rows = {
             "articles": articles | "ArticleRows" >> beam.Map(lambda a: a.row),
             "rejects": rejects | "RejectRows" >> beam.Map(reject_row, run_id=run_id),
@@ -105,7 +109,7 @@ class PublishRun(beam.PTransform):
                       table, self.staging, run_id, self.shards)
                         for name, table in TABLES.items())
                   | "AllStaged" >> beam.Flatten())
-        counts = ((articles, rejects, skipped, feed_states, hosts)
+        counts = ((articles, rejects, skipped, feed_states, hosts, discovered)
                   | "AllCounted" >> beam.Flatten()
                   | "CountRun" >> CountRun())
         return ({"staged": staged | "KeyStaged" >> beam.Map(lambda f: (None, f)),
