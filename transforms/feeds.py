@@ -91,9 +91,8 @@ def source_outputs(spec: FeedSpec, known, done, run_id: str, same_site_links: bo
                            spec.name, same_site_links, spec.expect, discover=not spec.via,
                            recent=recent)
     except FeedParseError as exc:
-        yield beam.pvalue.TaggedOutput(REJECTS, Reject(
-            stage=Stage.FEED_PARSE, reason=exc.reason, url=spec.url, feed_url=spec.url,
-            detail=exc.detail))
+        yield _reject(Reject(stage=Stage.FEED_PARSE, reason=exc.reason, url=spec.url,
+                             feed_url=spec.url, detail=exc.detail))
         return
     served_at = response.fetched_at.timestamp()
     if read.kind == HOME_PAGE and not read.found:
@@ -103,10 +102,10 @@ def source_outputs(spec: FeedSpec, known, done, run_id: str, same_site_links: bo
     if read.kind == ROBOTS:
         home = FeedSpec(spec.found_from, spec.name, spec.line, spec.via[:-1])
         if not read.found:
-            yield beam.pvalue.TaggedOutput(REJECTS, Reject(
-                stage=Stage.FEED_PARSE, reason="not_a_feed", url=home.url, feed_url=home.url,
-                detail="an HTML page that links no feed, and its site's robots.txt lists "
-                       "no sitemap"))
+            yield _reject(Reject(stage=Stage.FEED_PARSE, reason="not_a_feed", url=home.url,
+                                 feed_url=home.url,
+                                 detail="an HTML page that links no feed, and its site's "
+                                        "robots.txt lists no sitemap"))
             return
         yield beam.pvalue.TaggedOutput(STATES, FeedState(
             feed_url=home.url, status="ok", entries=0, run_id=run_id, kind=HOME_PAGE))

@@ -53,10 +53,6 @@ class Sitemap:
     def is_index(self) -> bool:
         return self.kind == "sitemapindex"
 
-    @property
-    def is_news(self) -> bool:
-        return any(u.published or u.title for u in self.urls)
-
 
 def gunzip(body: bytes, limit: int = MAX_BYTES) -> bytes:
     """A gzip body decompressed, refusing one that would expand past `limit` (a gzip bomb

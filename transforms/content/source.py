@@ -31,7 +31,6 @@ class SourceRead:
     skips: list = field(default_factory=list)       # Skip: sitemap entries past the window
     found: list = field(default_factory=list)       # URLs of sources to read next
     skipped_old: int = 0                            # index children past the window
-    title: Optional[str] = None
 
 
 def _aware(when: Optional[datetime]) -> Optional[datetime]:
@@ -70,9 +69,9 @@ def read_source(body: bytes, url: str, content_type: str = "", name: Optional[st
     except SitemapError as exc:
         raise FeedParseError(exc.reason, exc.detail) from None
     raw_title, language, items = feed_items(body, url, content_type)
-    title = strip_html(raw_title)
-    entries, rejects = entries_of(items, url, title, language, name, same_site_links)
-    return SourceRead(FEED, entries, rejects, title=title)
+    entries, rejects = entries_of(items, url, strip_html(raw_title), language, name,
+                                  same_site_links)
+    return SourceRead(FEED, entries, rejects)
 
 
 def _sitemap(sitemap, url, name, same_site_links, cutoff) -> SourceRead:
@@ -99,7 +98,7 @@ def _sitemap(sitemap, url, name, same_site_links, cutoff) -> SourceRead:
                               feed_url=url))
         else:
             fresh.append(entry)
-    return SourceRead(SITEMAP, fresh, rejects, skips, title=title)
+    return SourceRead(SITEMAP, fresh, rejects, skips)
 
 
 def entry_count(read: SourceRead) -> int:
