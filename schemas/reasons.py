@@ -6,11 +6,11 @@ REASONS = {
     "not_a_feed": "The feed URL did not return RSS, Atom, RDF, a JSON Feed or a sitemap (or returned JSON that is no JSON Feed), or it is a home page that links no feed on a site whose robots.txt lists no sitemap.",
     "unsafe_xml": "A sitemap with a DOCTYPE, entity declarations or external entities: refused unread.",
     "too_many_urls": "A sitemap listing more than 50,000 URLs (the sitemap protocol's limit).",
-    "source_loop": "A sitemap index (or a home page's feed) that leads back to a source it was found from.",
-    "too_deep": "A source found more than 4 steps from the feed list's line (home page, robots.txt, sitemap index, index, sitemap).",
     "parse_error": "The feed or page could not be parsed.",
     # entry level
     "no_link": "The feed entry has no link.",
+    "source_loop": "A source that a sitemap index or home page names, not followed because it leads back to a source it was found from (rejected as the parent's entry).",
+    "too_deep": "A source that a sitemap index names, not followed because it is more than 4 steps from the feed list's line (home page, robots.txt, sitemap index, index, sitemap).",
     "bad_url": "The entry link (or the URL of a source a sitemap index or home page names) is not an absolute http(s) URL.",
     # fetching (feeds and articles)
     "http_4xx": "Client error other than 404/410 (the status is in http_status).",

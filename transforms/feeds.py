@@ -17,7 +17,7 @@ from transforms.content.feed import FeedParseError, body_hash, conditional_heade
 from transforms.content.source import (DISCOVERING, HOME_PAGE, ROBOTS, entry_count,
                                        read_source)
 from transforms.fetch import HOSTS, FrontierFn, GroupByHost, Request
-from transforms.web.urls import UrlError, canonicalize_url
+from transforms.web.urls import UrlError, canonicalize_url, stable_id
 
 REJECTS = "rejects"
 BAD_ENTRIES = "bad_entries"
@@ -43,30 +43,50 @@ def _fetch_reject(spec: FeedSpec, exc) -> Reject:
 
 def found_sources(spec: FeedSpec, urls, served_at: float, expect=None):
     """The next round's FeedSpecs for what a source led to (on `found`), and Rejects (on
-    `rejects`) for those that would loop back to a source on the way or go past MAX_DEPTH."""
+    `bad_entries`) for those that would loop back to a source on the way or go past MAX_DEPTH.
+
+    A child not followed is an unusable entry of its parent, not a failure of the parent, so
+    it is rejected once and skipped at later polls, like an entry without a link."""
     via = spec.via + (spec.url,)
     for raw in urls:
         try:
             url = canonicalize_url(raw, base=spec.url)
         except UrlError as exc:
-            yield _reject(Reject(stage=Stage.FEED_PARSE, reason="bad_url", url=str(raw)[:2000],
-                                 feed_url=spec.url, detail=f"found in {spec.url}: {exc}"))
+            yield _unfollowed(spec, "bad_url", str(raw)[:2000], f"found in {spec.url}: {exc}")
             continue
         if url in via:
-            yield _reject(Reject(stage=Stage.FEED_PARSE, reason="source_loop", url=url,
-                                 feed_url=spec.url, detail=f"{spec.url} leads back to {url}"))
+            yield _unfollowed(spec, "source_loop", url, f"{spec.url} leads back to {url}")
         elif len(via) > MAX_DEPTH:
-            yield _reject(Reject(stage=Stage.FEED_PARSE, reason="too_deep", url=url,
-                                 feed_url=spec.url,
-                                 detail=f"found {len(via)} sources deep from {via[0]} "
-                                        f"(at most {MAX_DEPTH} are followed)"))
+            yield _unfollowed(spec, "too_deep", url,
+                              f"found {len(via)} sources deep from {via[0]} "
+                              f"(at most {MAX_DEPTH} are followed)")
         else:
             yield beam.pvalue.TaggedOutput(FOUND, FeedSpec(url, spec.name, spec.line, via,
                                                            expect, served_at))
 
 
+def _unfollowed(spec: FeedSpec, reason: str, url: str, detail: str):
+    return beam.pvalue.TaggedOutput(BAD_ENTRIES, Reject(
+        stage=Stage.ENTRY, reason=reason, url=url, feed_url=spec.url, detail=detail,
+        url_key=stable_id(f"{spec.url} {reason} {url}")))
+
+
 def _reject(reject: Reject):
     return beam.pvalue.TaggedOutput(REJECTS, reject)
+
+
+def first_of_each_url(specs) -> list:
+    """One spec per URL and poll (a streaming job's polls share a window, each has its own
+    timestamp, which found sources inherit): two sources of a round that list one child fetch
+    it once, for the shortest chain, then the first by order, whatever the arrival."""
+    chosen = {}
+    for windowed in specs:
+        spec = windowed.value
+        key = (spec.url, windowed.windows[0], windowed.timestamp)
+        held = chosen.get(key)
+        if held is None or (len(spec.via), spec.via) < (len(held.value.via), held.value.via):
+            chosen[key] = windowed
+    return list(chosen.values())
 
 
 def source_outputs(spec: FeedSpec, known, done, run_id: str, same_site_links: bool = False,
@@ -97,7 +117,12 @@ def source_outputs(spec: FeedSpec, known, done, run_id: str, same_site_links: bo
     served_at = response.fetched_at.timestamp()
     if read.kind == HOME_PAGE and not read.found:
         # no feed links: the site's robots.txt may list sitemaps; the page's outcome waits
-        yield from found_sources(spec, [robots_url_of(spec.url)], served_at, ROBOTS)
+        robots = robots_url_of(spec.url)
+        if robots == spec.url:          # robots.txt served as HTML: nowhere else to look
+            yield _reject(Reject(stage=Stage.FEED_PARSE, reason="not_a_feed", url=spec.url,
+                                 feed_url=spec.url, detail="an HTML page that links no feed"))
+            return
+        yield from found_sources(spec, [robots], served_at, ROBOTS)
         return
     if read.kind == ROBOTS:
         home = FeedSpec(spec.found_from, spec.name, spec.line, spec.via[:-1])
@@ -111,12 +136,15 @@ def source_outputs(spec: FeedSpec, known, done, run_id: str, same_site_links: bo
             feed_url=home.url, status="ok", entries=0, run_id=run_id, kind=HOME_PAGE))
         yield beam.pvalue.TaggedOutput(DISCOVERED, Discovery(
             home.url, HOME_PAGE, home.found_from, (spec.url,)))
+    found = list(found_sources(spec, read.found, served_at)) if read.kind in DISCOVERING \
+        else []
+    unfollowed = sum(1 for output in found if output.tag == BAD_ENTRIES)
     yield beam.pvalue.TaggedOutput(STATES, feed_state(
-        spec, response, known, "ok", entry_count(read), run_id, read.kind))
+        spec, response, known, "ok", entry_count(read) + unfollowed, run_id, read.kind))
     if read.kind in DISCOVERING:
         yield beam.pvalue.TaggedOutput(DISCOVERED, Discovery(
             spec.url, read.kind, spec.found_from, tuple(read.found), read.skipped_old))
-        yield from found_sources(spec, read.found, served_at)
+        yield from found
     for reject in read.rejects:
         yield beam.pvalue.TaggedOutput(BAD_ENTRIES, reject)
     for skip in read.skips:
@@ -135,7 +163,7 @@ class _FetchSourcesFn(FrontierFn):
         self.recent = recent
 
     def process(self, element, known_feeds):
-        yield from self.submit(element[1], known_feeds=known_feeds)
+        yield from self.submit(first_of_each_url(element[1]), known_feeds=known_feeds)
 
     def request(self, spec, known_feeds):
         known = known_feeds.get(spec.url)

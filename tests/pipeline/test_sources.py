@@ -2,6 +2,8 @@
 without (its robots.txt's sitemaps), an index of gzip children, old entries never requested,
 and hostile sitemaps, each ending as a row (transforms/feeds.py)."""
 import gzip
+import json
+import threading
 from datetime import datetime, timedelta, timezone
 
 from pipeline.report import collect, render
@@ -36,7 +38,8 @@ def test_home_pages_robots_sitemaps_and_indexes(server, other_server, tmp_path):
     # a home page without feed links: robots.txt names a news sitemap and an index
     b.routes["/"] = Route("<!doctype html><html><body><p>Welcome</p></body></html>")
     b.routes["/robots.txt"] = Route("User-agent: *\nDisallow:\nSitemap: /news.xml\n"
-                                    "Sitemap: /index.xml\n", content_type="text/plain")
+                                    "Sitemap: /index.xml\nSitemap: /index2.xml\n",
+                                    content_type="text/plain")
     b.routes["/news.xml"] = Route(urlset(b.base, ["/two.html"], fresh).replace(
         "</urlset>", f"<url><loc>{b.base}/old.html</loc><lastmod>{old}</lastmod></url></urlset>"),
         content_type="application/xml")
@@ -48,6 +51,10 @@ def test_home_pages_robots_sitemaps_and_indexes(server, other_server, tmp_path):
         f'<sitemap><loc>{b.base}/bomb.xml.gz</loc></sitemap>'
         f'<sitemap><loc>{b.base}/xxe.xml</loc></sitemap>'
         f'<sitemap><loc>{b.base}/deep/1.xml</loc></sitemap></sitemapindex>',
+        content_type="application/xml")
+    b.routes["/index2.xml"] = Route(           # names s1 too: fetched once all the same
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f'<sitemap><loc>{b.base}/s1.xml.gz</loc></sitemap></sitemapindex>',
         content_type="application/xml")
     b.routes["/s1.xml.gz"] = Route(gzip.compress(urlset(b.base, ["/three.html"], fresh)
                                                  .encode()), content_type="application/x-gzip")
@@ -74,20 +81,27 @@ def test_home_pages_robots_sitemaps_and_indexes(server, other_server, tmp_path):
     assert b.hits.get("/old.html") is None and b.hits.get("/2019.xml") is None
     assert a.hits.get("/comments/feed/") is None and b.hits.get("/secret") is None
     assert b.hits["/index.xml"] == 1                       # the loop is not fetched again
-    reasons = {r["url"].replace(b.base, ""): r["reason"] for r in table(output, "rejects")}
+    assert b.hits["/s1.xml.gz"] == 1                       # named by two indexes, fetched once
+    rejects = {r["url"].replace(b.base, ""): r for r in table(output, "rejects")}
+    reasons = {url: r["reason"] for url, r in rejects.items()}
     assert reasons["/index.xml"] == "source_loop"
+    # a child not followed is an entry of its parent: the parent itself read fine
+    assert (rejects["/index.xml"]["stage"], rejects["/index.xml"]["feed_url"]) == \
+        ("entry", f"{b.base}/index.xml")
     assert reasons["/bomb.xml.gz"] == "too_large" and reasons["/xxe.xml"] == "unsafe_xml"
     # home page, robots.txt, index, deep/1, deep/2: deep/3 would be a fifth step
     assert reasons["/deep/3.xml"] == "too_deep" and b.hits.get("/deep/3.xml") is None
 
     counts = manifest(output)["counts"]
     assert counts["accounting_balanced"] and counts["skipped_by_reason"] == {"too_old": 1}
+    assert counts["by_feed"][f"{b.base}/index.xml"]["status"] == "ok"
+    assert counts["by_feed"][f"{b.base}/deep/2.xml"]["status"] == "ok"
     found = counts["discovered"]
     assert found[f"{a.base}/"] == {"kind": "home_page", "found_from": None,
                                    "found": [f"{a.base}/feed.xml"], "skipped_old": 0}
     assert found[f"{b.base}/"]["found"] == [f"{b.base}/robots.txt"]
-    assert found[f"{b.base}/robots.txt"]["found"] == [f"{b.base}/news.xml",
-                                                      f"{b.base}/index.xml"]
+    assert found[f"{b.base}/robots.txt"]["found"] == [
+        f"{b.base}/news.xml", f"{b.base}/index.xml", f"{b.base}/index2.xml"]
     assert found[f"{b.base}/index.xml"]["skipped_old"] == 1
     assert "  discovered  " in result.stdout
     shown = render(collect(str(output), manifest(output)["run_id"]))
@@ -102,4 +116,44 @@ def test_home_pages_robots_sitemaps_and_indexes(server, other_server, tmp_path):
     again = run_cli("--feeds", str(feeds), "--output", str(output), *ARGS)
     assert again.returncode == 0, again.stderr[-3000:]
     assert b.hits["/index.xml"] == 2 and b.hits["/s1.xml.gz"] == 2
+    runs = sorted((output / "_runs").glob("*.json"), key=lambda f: f.stat().st_mtime)
+    later = json.loads(runs[-1].read_text())["counts"]
+    # the loop and the fifth step were rejected once: now they are skipped as seen
+    assert later["accounting_balanced"] and later["skipped_by_reason"]["seen"] == 2
+    assert "source_loop" not in later["rejects_by_reason"]
     assert b.hits.get("/three.html") == 1                 # seen: not fetched again
+
+
+def test_a_streaming_job_follows_a_home_page_to_its_news_sitemap(server, tmp_path):
+    listed, lock = [], threading.Lock()
+
+    def news(handler, n):
+        # two more fresh entries at every poll (the local runner fetches polls as it goes)
+        with lock:
+            for i in range(len(listed), 2 * n):
+                server.routes[f"/n/{i}.html"] = Route(ARTICLE.format(t=f"Live story {i}"))
+                listed.append(server.url(f"/n/{i}.html"))
+            shown = [u.replace(server.base, "") for u in listed[:2 * n]]
+        return Route(urlset(server.base, shown, datetime.now(timezone.utc).isoformat()),
+                     content_type="application/xml")
+
+    server.routes["/"] = Route("<!doctype html><html><body><p>Welcome</p></body></html>")
+    server.routes["/robots.txt"] = Route("User-agent: *\nSitemap: /news.xml\n",
+                                         content_type="text/plain")
+    server.routes["/news.xml"] = news
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(f"{server.base}/ Live site\n")
+    output = tmp_path / "news"
+    result = run_cli("--feeds", str(feeds), "--output", str(output), "--streaming",
+                     "--run_duration", "20", "--poll_interval", "5", "--window", "10",
+                     *ARGS, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert server.hits["/news.xml"] >= 3 and server.hits["/robots.txt"] >= 3, server.hits
+
+    urls = [r["url"] for r in table(output, "articles")]
+    assert sorted(urls) == sorted(listed) and len(urls) == len(set(urls))
+    windows = [json.loads(p.read_text()) for p in (output / "_runs").glob("*-w*.json")]
+    assert windows and all(w["counts"]["accounting_balanced"] for w in windows)
+    assert any(w["counts"]["discovered"].get(f"{server.base}/robots.txt", {}).get("found")
+               == [f"{server.base}/news.xml"] for w in windows)
+    assert table(output, "rejects") == []
