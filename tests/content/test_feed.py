@@ -97,6 +97,28 @@ def test_a_json_feed_gives_entries_with_their_fields():
     assert entries[1].summary == "Hello, world!" and not rejects           # its <script> dropped
 
 
+def test_real_json_feeds_of_both_versions():
+    # jsonfeed.org's own feed (1.0: a feed-level `author`) and Daring Fireball's (1.1: items'
+    # `authors`), tests/fixtures/feeds/README.md
+    (entry,), rejects = parse_feed((FEEDS / "jsonfeed-1.0-jsonfeed-org.json").read_bytes(),
+                                   "https://jsonfeed.org/feed.json")
+    assert (entry.link, entry.title, entry.feed_title) == (
+        "https://jsonfeed.org/2017/05/17/announcing_json_feed", "Announcing JSON Feed",
+        "JSON Feed")
+    assert entry.published == datetime(2017, 5, 17, 15, 2, 12, tzinfo=timezone.utc)
+    assert entry.authors == ["Brent Simmons and Manton Reece"] and not rejects
+    assert entry.summary.startswith("We — Manton Reece and Brent Simmons — have noticed")
+    entries, rejects = parse_feed((FEEDS / "jsonfeed-1.1-daringfireball.json").read_bytes(),
+                                  "https://daringfireball.net/feeds/json")
+    assert [e.title for e in entries] == [
+        "MailTrackerBlocker for Apple Mail on MacOS", "Spoonbill",
+        "Mailcoach: Another Self-Hosted Newsletter Service"]
+    assert entries[0].link == "https://daringfireball.net/linked/2021/02/26/mailtrackerblocker"
+    assert entries[0].published == datetime(2021, 2, 27, 1, 6, 30, tzinfo=timezone.utc)
+    assert entries[0].updated == datetime(2021, 2, 27, 1, 9, 39, tzinfo=timezone.utc)
+    assert all(e.authors == ["John Gruber"] for e in entries) and not rejects
+
+
 @pytest.mark.parametrize("body", [
     b'{"version": "https://jsonfeed.org/version/1", "items": [',        # cut short
     b'{"title": "just JSON", "items": []}',                             # no jsonfeed.org version

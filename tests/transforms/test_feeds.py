@@ -2,11 +2,13 @@
 conditional GET (transforms/feeds.py)."""
 import apache_beam as beam
 from apache_beam.testing.util import assert_that, equal_to
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.windowed_value import WindowedValue
 
 from schemas.records import FeedSpec, FeedState, Stage
-from tests.conftest import Route, beam_pipeline
+from tests.conftest import FIXTURES, Route, beam_pipeline
 from transforms.content.feed import body_hash
-from transforms.feeds import ReadFeeds
+from transforms.feeds import ReadFeeds, first_of_each_url
 from transforms.web.http import FetchPolicy
 
 POLICY = FetchPolicy(retries=0, allow_private_hosts=True, total_timeout=5)
@@ -65,3 +67,62 @@ def test_a_json_feed_is_read_like_any_feed_and_told_apart_by_its_content(server)
                     equal_to(["no_link"]), label="BadEntries")
         assert_that(out.states | "States" >> beam.Map(lambda s: (s.status, s.entries, s.etag)),
                     equal_to([("ok", 3, '"j1"')]), label="States")
+
+
+def test_sitemaps_and_json_feeds_are_fetched_conditionally_indexes_in_full(server):
+    # real samples (tests/fixtures/feeds/README.md, tests/fixtures/sources/README.md)
+    json_feed = (FIXTURES / "feeds" / "jsonfeed-1.1-daringfireball.json").read_bytes()
+    sitemap = (FIXTURES / "sources" / "news-sitemap-rijksoverheid.xml").read_bytes()
+    index = (f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
+             f'<loc>{server.base}/gone.xml</loc></sitemap></sitemapindex>').encode()
+    asked = {}
+
+    def validated(body, etag=None, modified=None):
+        def answer(handler, n):
+            asked[handler.path] = (handler.headers.get("If-None-Match"),
+                                   handler.headers.get("If-Modified-Since"))
+            if (etag and asked[handler.path][0] == etag) or \
+                    (modified and asked[handler.path][1] == modified):
+                return Route(b"", 304)
+            return Route(body, content_type="application/xml",
+                         headers={"ETag": etag} if etag else {})
+        return answer
+
+    when = "Wed, 02 Dec 2026 08:00:00 GMT"
+    server.routes["/feed.json"] = validated(json_feed, etag='"df1"')
+    server.routes["/news.xml"] = validated(sitemap, modified=when)
+    server.routes["/same.xml"] = validated(sitemap)                 # no validators: same body
+    server.routes["/index.xml"] = validated(index, etag='"i1"')
+    known = [FeedState(server.url("/feed.json"), "ok", 3, "run0", etag='"df1"'),
+             FeedState(server.url("/news.xml"), "ok", 9, "run0", last_modified=when,
+                       kind="sitemap"),
+             FeedState(server.url("/same.xml"), "ok", 9, "run0", content_hash=body_hash(sitemap),
+                       kind="sitemap"),
+             FeedState(server.url("/index.xml"), "ok", 1, "run0", etag='"i1"',
+                       kind="sitemap_index")]
+    with beam_pipeline() as p:
+        out = (p | beam.Create([FeedSpec(s.feed_url) for s in known])
+               | ReadFeeds(POLICY, "run1", p | "Known" >> beam.Create(
+                   [(s.feed_url, s) for s in known])))
+        assert_that(out.states | beam.Map(
+            lambda s: (s.feed_url.rsplit("/", 1)[1], s.status, s.kind)),
+            equal_to([("feed.json", "not_modified", "feed"),
+                      ("news.xml", "not_modified", "sitemap"),
+                      ("same.xml", "unchanged", "sitemap"),
+                      ("index.xml", "ok", "sitemap_index")]))
+    # an index is read in full: what it points at may have changed
+    assert asked["/index.xml"] == (None, None)
+    assert asked["/feed.json"][0] == '"df1"' and asked["/news.xml"][1] == when
+
+
+def test_a_child_two_sources_name_is_fetched_once_per_poll():
+    def at(spec, ts):
+        return WindowedValue(spec, ts, [GlobalWindow()])
+    child = "https://example.org/s1.xml"
+    long_way = FeedSpec(child, via=("https://example.org/", "https://example.org/i2.xml",
+                                    "https://example.org/i3.xml"))
+    short_way = FeedSpec(child, via=("https://example.org/", "https://example.org/i1.xml"))
+    kept = first_of_each_url([at(long_way, 10), at(short_way, 10), at(long_way, 20)])
+    # one per poll (timestamp), the shorter chain within a poll
+    assert [(w.value.via, w.timestamp) for w in kept] == [(short_way.via, 10),
+                                                         (long_way.via, 20)]
