@@ -112,7 +112,8 @@ def newsbeam(html, url, now, detector="langdetect"):
     return {"title": row["title"], "authors": row["authors"] + row["agencies"],
             "published": row["published_at"], "day": row["published_date"],
             "language": row["language"], "date_source": row["date_source"],
-            "site_names": page.site_names + [row["source_domain"].split(".")[0]]}
+            "site_names": page.site_names + [row["source_domain"].split(".")[0]],
+            "page": page}
 
 
 def trafilatura_meta(html, url):
@@ -199,6 +200,91 @@ def unseen_junk(folder, now, show=False):
     return counts
 
 
+_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[./-](\d{1,2})[./-](\d{2,4})(?!\d)")
+# a byline that is a handle or carries initials: brackets, a dot or underscore inside one
+# word, all small letters, camel case, five capitals and more
+_HANDLE = re.compile(r"[()\[\]]|^\w+[._]\w+$|^[a-z]+$|^[A-Z]?[a-z]+[A-Z]\w*$|^[A-Z]{5,}$")
+
+
+def _ambiguous_numeric(page) -> bool:
+    """A page date like 01.06.2026 or 01/06/2026, readable day-first and month-first."""
+    for value in (v for pair in page.dates.values() for v in pair if v):
+        match = _NUMERIC_DATE.search(str(value))
+        if match and int(match[1]) <= 12 and int(match[2]) <= 12 and match[1] != match[2]:
+            return True
+    return False
+
+
+def _headlines_disagree(page, site_names) -> bool:
+    """Whether og:title, the JSON-LD headline and the <h1> (those present, site names
+    stripped) are not all one headline: where a fixed precedence is a guess."""
+    from transforms.content.titles import strip_site_name
+    heads = {_key(strip_site_name(norm(page.titles.get(k)), site_names))
+             for k in ("og", "jsonld", "h1") if norm(page.titles.get(k))}
+    return len(heads) > 1
+
+
+def by_class(pages, now):
+    """Per miss class of issue 23: Counter of (class, figure). pages: (name, item or None, html,
+    url); an item gives truth (metadata-dev), None counts only (article-body)."""
+    from collections import Counter
+    c = Counter()
+    for _, item, html, url in pages:
+        got = newsbeam(html, url, now)
+        c["pages"] += 1
+        if got is None or not got.get("title"):
+            c["no_text"] += 1          # every page of both sets is an article
+            continue
+        page, sites = got["page"], got["site_names"]
+        title_ok = item is not None and norm(got["title"]) == norm(item["title"])
+        kind = "disagree" if _headlines_disagree(page, sites) else "agree"
+        c[f"titles_{kind}"] += 1
+        c[f"titles_{kind}_ok"] += title_ok
+        c["titles_pipe"] += " | " in got["title"]          # a section label kept
+        c["titles_straightened"] += "'" in got["title"] and any(
+            q in norm(page.titles.get(k)) for k in ("h1", "jsonld") for q in "‘’")
+        if _ambiguous_numeric(page):
+            c["numeric"] += 1
+            c["numeric_ok"] += item is not None and score_date(
+                got["published"], item["published"], got.get("day"))[0]
+        c[f"date_{got['date_source'] or 'none'}"] += 1
+        if got["date_source"] == "guess" and item is not None:
+            c["date_guess_ok"] += score_date(got["published"], item["published"],
+                                             got.get("day"))[0]
+        c["bylines_handles"] += any(_HANDLE.search(a.strip()) for a in got["authors"]
+                                    if a.strip().casefold() not in AGENCIES)
+    return c
+
+
+def print_by_class(dev, unseen):
+    """The per-class table: metadata-dev with truth, article-body counted."""
+    def both(fmt):
+        return " | ".join(fmt(c) if c else "-" for c in (dev, unseen))
+
+    def ratio(ok, of):
+        return lambda c: f"{c[ok]}/{c[of]}" if c[of] else "0"
+    print("\nBy class (issue 23): metadata-dev scored against its truth, article-body counted "
+          "(no title or date truth)\n")
+    print("| class | metadata-dev | article-body |\n|---|---|---|")
+    print(f"| pages | {both(lambda c: str(c['pages']))} |")
+    print(f"| titles where og:title, JSON-LD and <h1> disagree: exact | "
+          f"{ratio('titles_disagree_ok', 'titles_disagree')(dev)} | "
+          f"{unseen['titles_disagree'] if unseen else '-'} pages |")
+    print(f"| titles where they agree: exact | {ratio('titles_agree_ok', 'titles_agree')(dev)} | "
+          f"{unseen['titles_agree'] if unseen else '-'} pages |")
+    print(f"| titles keeping a ` \\| ` label | {both(lambda c: str(c['titles_pipe']))} |")
+    print(f"| titles with quotes straightened that the page curls | "
+          f"{both(lambda c: str(c['titles_straightened']))} |")
+    print(f"| ambiguous numeric dates (01.06.2026): same day | "
+          f"{ratio('numeric_ok', 'numeric')(dev)} | {unseen['numeric'] if unseen else '-'} pages |")
+    print(f"| dates from htmldate's guess (date_source guess): same day | "
+          f"{ratio('date_guess_ok', 'date_guess')(dev)} | "
+          f"{unseen['date_guess'] if unseen else '-'} pages |")
+    print(f"| no date at all | {both(lambda c: str(c['date_none']))} |")
+    print(f"| bylines with brackets or handles | {both(lambda c: str(c['bylines_handles']))} |")
+    print(f"| articles taken for chrome (no_text) | {both(lambda c: str(c['no_text']))} |")
+
+
 def real_feeds(folder):
     """(entries with a date string, of them parsed, entries naming authors, of them with a junk
     name after clean_bylines) over every feed of real-feeds/."""
@@ -261,9 +347,19 @@ def main():
               f"{pct('day', n)} | {pct('minute', offset_pages)} | "
               f"{pct('lang', n) if name.startswith('newsbeam') else '-'} | "
               f"{s['seconds'] / n * 1000:.1f} |")
+    unseen_pages = []
+    if args.unseen:
+        folder = data_folder(args.unseen, "article-body", "--unseen")
+        truth = json.loads((folder / "ground-truth.json").read_text())
+        unseen_pages = [(path.name, None,
+                         gzip.decompress(path.read_bytes()).decode("utf-8", "replace"),
+                         truth[path.name.split(".")[0]]["url"])
+                        for path in sorted((folder / "html").glob("*.html.gz"))]
+    print_by_class(by_class([(n, i, h, i["url"]) for n, i, h in pages], now),
+                   by_class(unseen_pages, now) if unseen_pages else None)
     if args.unseen:
         print()
-        for name, (pages_seen, named, junk) in unseen_junk(data_folder(args.unseen, "article-body", "--unseen"), now,
+        for name, (pages_seen, named, junk) in unseen_junk(folder, now,
                                                            args.show_misses).items():
             print(f"unseen pages ({args.unseen}), {name}: junk bylines on {junk} of "
                   f"{pages_seen} pages ({junk / pages_seen:.1%}; {named} pages name someone)")

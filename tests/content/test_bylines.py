@@ -81,6 +81,12 @@ from transforms.content.bylines import choose_bylines, clean_bylines, first_last
     (["Max Muster (AP Photo)"], [], [], []),
     (["Credit: Max Muster"], [], [], []),                         # an image's credit line
     (["jane.doe", "j_doe"], [], [], []),                          # user handles
+    # article-body pages (MIT): a camel-case account name, station call letters; a surname's
+    # Mc/De prefix and a single first name stay
+    (["AesirEdge"], [], [], []),
+    (["KWCHCIK"], [], [], []),
+    (["McDonald", "DeShawn Jones", "Catherine"], [], ["McDonald", "DeShawn Jones", "Catherine"],
+     []),
 ])
 def test_clean_bylines(raw, publishers, authors, agencies):
     assert clean_bylines(raw, publishers) == (authors, agencies)
@@ -115,6 +121,10 @@ def test_author_links_are_the_last_resort_and_complete_a_short_list():
     lto = {"jsonld": [], "meta": [("author", "LTO")], "links": ["Dr. Max Kolter"]}
     assert choose_bylines(lto, None, [], ["Legal Tribune Online", "LTO"]) == (
         ["Dr. Max Kolter"], [], "links")
+    # Deutsche Welle: nothing declared, no byline, only the fact box's author field
+    dw = {"jsonld": [], "meta": [], "links": [], "labelled": ["Roman Goncharenko"]}
+    assert choose_bylines(dw, None, [], ["DW"]) == (["Roman Goncharenko"], [], "labelled")
+    assert choose_bylines({**dw, "links": ["Jane Doe"]}, None, [], [])[2] == "links"
     # Dagbladet: JSON-LD names one of the two reporters in the page's byline block
     dagbladet = {"jsonld": [("Person", "Marlene Lundberg Holm")],
                  "links": ["Ingrid Treborg", "Marlene Lundberg Holm"]}

@@ -60,6 +60,25 @@ def test_author_links_read_the_byline_block_not_the_teasers():
         == []
 
 
+def test_an_author_field_of_a_fact_box_names_the_author():
+    from trafilatura.utils import load_html
+
+    from transforms.content.page import labelled_authors
+    # Deutsche Welle's fact box (fundus test data, tests/fixtures/metadata/README.md)
+    dw = load_html("""<html><body><p>Text of the article.</p><div class="group">
+      <ul class="smallList"><li><strong>Datum</strong> 28.04.2023</li>
+      <li><strong>Autorin/Autor</strong> Roman Goncharenko</li>
+      <li><strong>Themenseiten</strong> <a href="/de/ukraine/t-17292877">Ukraine</a></li>
+      </ul></div></body></html>""")
+    assert labelled_authors(dw) == ["Roman Goncharenko"]
+    dl = load_html("<html><body><dl><dt>Author:</dt><dd>Jane Doe</dd></dl>"
+                   "<p><b>Authors</b> of other stories</p></body></html>")
+    assert labelled_authors(dl) == ["Jane Doe"]
+    # a label word inside a sentence, or with markup inside, is no field
+    assert labelled_authors(load_html("<html><body><p><span>The author of the book</span> "
+                                      "Max Muster</p><b><i>Autor</i></b> X</body></html>")) == []
+
+
 def test_jsonld_headline_is_unescaped():
     from trafilatura.utils import load_html
 

@@ -70,6 +70,21 @@ def test_title_decorations_and_kickers_the_sources_do_not_share():
     star = "'I sell Disney World holidays - booking the right day could save you thousands'"
     assert choose_title({"og": star, "h1": star.replace("Disney", "Walt Disney")},
                         ["Daily Star"]) == (star, "og")
+    # a short label after the headline that another of the page's sources lacks is a section
+    # or a site name the site-name rule did not know (article-body: The Guardian, a car site)
+    guardian = "The Guardian view on Hong Kong: a city on the brink"
+    assert choose_title({"og": guardian + " | Editorial", "h1": guardian,
+                         "title": guardian + " | Editorial | Opinion"}, ["The Guardian"]) == (
+        guardian, "h1")
+    lexus = "Lexus wants you to go topless with 2020 LC500 Convertible"
+    assert choose_title({"og": lexus + " - Auto News", "h1": lexus}, []) == (lexus, "h1")
+    # ... or before it, behind a bar (The New York Times, The Wall Street Journal)
+    assert choose_title({"og": "Opinion | Is Football Violence a Crime?",
+                         "jsonld": "Is Football Violence a Crime?"}, []) == (
+        "Is Football Violence a Crime?", "jsonld")
+    # ... but a colon leads a headline's second part, not a label
+    assert choose_title({"og": "Tariffs: what you need to know", "h1": "Tariffs"}, []) == (
+        "Tariffs: what you need to know", "og")
     # Tages-Anzeiger: JSON-LD adds a kicker og does not have; og stays
     assert choose_title({"og": "Chiesa ruft zum Widerstand auf",
                          "jsonld": "SVP-Sonderparteitag: Chiesa ruft zum Widerstand auf"},

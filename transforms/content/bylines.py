@@ -33,6 +33,10 @@ _DOMAIN = re.compile(r"(https?://|www\.|\b[\w-]+\.(com|de|org|net|fr|es|it|nl|at
                      r"uk|no|se|dk|fi|jp|in|au|ca|us|io|news|ie|be|pl|pt|br|ru|cz|gr|nz|za|"
                      r"mx|ar|cl|tv|info|eu)\b)", re.I)
 _HANDLE = re.compile(r"(^|\s)@\w+")
+# One word that no name is: camel case (a capital after small letters, other than a surname's
+# Mc, Mac, De, Di, La, Le, Van, Von, Du prefix) or five capitals and more
+_HANDLE_WORD = re.compile(r"^(?!(?:Mc|Mac|De|Di|Da|La|Le|Van|Von|Du|O)[A-Z])[A-Z]?[a-z]+[A-Z]\w*$"
+                          r"|^[A-Z]{5,}$")
 _ROLE = re.compile(r"\s*[,(-]?\s*\b(staff writer|staff reporter|reporter|correspondent|editor|"
                    r"senior writer|contributor|columnist|journalist|journalistin|redakteur|"
                    r"redakteurin|photographer|fotograf)\b\)?\s*$", re.I)
@@ -213,6 +217,7 @@ def clean_bylines(raw_names, publishers=()):
                 continue
             elif (led_by_publisher or _CORPORATE.search(part)
                   or (part.islower() and " " not in part)      # a handle or a slug
+                  or _HANDLE_WORD.match(part)                  # "AesirEdge", "KWCHCIK"
                   or any(k in key or (len(key) >= 5 and key in k)
                          for k in publisher_keys if len(k) >= 4)):
                 continue
@@ -254,6 +259,7 @@ def choose_bylines(people, byline, feed_authors, publishers):
         ("page", [byline] if byline else []),
         ("feed", feed_authors or []),
         ("links", people.get("links", [])),
+        ("labelled", people.get("labelled", [])),
     ]
     for source, names in candidates:
         authors, agencies = clean_bylines(names, publishers)

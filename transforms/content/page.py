@@ -154,6 +154,30 @@ def author_links(tree):
     return block[:6]
 
 
+# The label of an author field in a page's fact box ("<strong>Autorin/Autor</strong> Name",
+# "<dt>Author</dt><dd>Name</dd>"), in the languages of the pages we read.
+_AUTHOR_LABEL = re.compile(r"(?:autor(?:in)?(?:\s*/\s*autor(?:in)?)?|autoren|authors?|"
+                           r"written by|auteur(?:e|s)?|autore|autori|autor\(?a\)?|"
+                           r"forfatter|författare|auteur\(s\)|redakteur(?:in)?)\s*:?", re.I)
+
+
+def labelled_authors(tree):
+    """Names written after an author label in a fact box: the label element's own tail, or
+    the element right after it. Only the first such field counts (later ones belong to
+    teasers)."""
+    for label in tree.xpath("//strong | //b | //dt | //th | //span | //label"):
+        own = " ".join((label.text_content() or "").split())
+        if len(own) > 40 or not _AUTHOR_LABEL.fullmatch(own) or len(label):
+            continue
+        name = " ".join((label.tail or "").split()).lstrip(":").strip()
+        if not name:
+            following = label.getnext()
+            name = " ".join(following.text_content().split()) if following is not None else ""
+        if name and len(name) <= 80:
+            return [name]
+    return []
+
+
 def structured_dates(tree, meta=None, article=None):
     """Date strings from JSON-LD, meta tags and <time>: {"jsonld": (published, updated), ...}."""
     meta = _meta_tags(tree) if meta is None else meta
@@ -193,6 +217,7 @@ def page_metadata(tree):
             "jsonld": _people(article.get("author")) if article else [],
             "meta": _meta_authors(tree),
             "links": author_links(tree),
+            "labelled": labelled_authors(tree),
         },
         "dates": structured_dates(tree, meta, article),
         "declared_language": [v for v in (tree.get("lang"), meta.get("og:locale"),

@@ -70,6 +70,24 @@ def _decorated(title, plain):
         _key(plain) == _key(_join(parts[:-1], seps[:-1]))
 
 
+_LABEL = re.compile(r"\s+[|\-–—·•»]{1,2}\s+|\s*[｜|]\s*")
+
+
+def _labelled_copy(title, other):
+    """Whether `title` is `other` with a short label after it, a section or site name the
+    site-name rule did not know ("Headline | Editorial", "Headline | Börsen-Zeitung"), or a
+    section before it behind a bar ("Opinion | Headline"). A colon is no label's separator:
+    "Tariffs: what you need to know" is a headline of its own, "Climate change: ..." keeps
+    its kicker."""
+    parts, seps = _LABEL.split(title), _LABEL.findall(title)
+    if not other or len(parts) < 2:
+        return False
+    if len(parts[-1].split()) <= 3 and _key(other) == _key(_join(parts[:-1], seps[:-1])):
+        return True
+    return "|" in seps[0] and len(parts[0].split()) <= 3 and \
+        _key(other) == _key(_join(parts[1:], seps[1:]))
+
+
 _KICKER = re.compile(r"\s*:\s+|\s+[-–—|]\s+")
 
 
@@ -119,6 +137,10 @@ def choose_title(candidates, site_names):
     if source == "og" and jsonld and (_decorated(title, jsonld) or (
             "og" in labelled and not _key(title).startswith(_key(jsonld)))):
         return jsonld, "jsonld"      # (a JSON-LD headline cut to 110 characters does not win)
+    bare = next((other for other in clean if other != source
+                 and _labelled_copy(title, clean[other])), None)
+    if bare:                         # "Headline | Editorial" beside the page's "Headline"
+        return clean[bare], bare
     shared = _shared_headline(title, clean.get("h1")) if source != "h1" else None
     return (shared, source) if shared else (title, source)
 
