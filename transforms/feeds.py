@@ -75,17 +75,29 @@ def _reject(reject: Reject):
     return beam.pvalue.TaggedOutput(REJECTS, reject)
 
 
-def first_of_each_url(specs) -> list:
-    """One spec per URL and poll (a streaming job's polls share a window, each has its own
-    timestamp, which found sources inherit): two sources of a round that list one child fetch
-    it once, for the shortest chain, then the first by order, whatever the arrival."""
+class Fetched(NamedTuple):
+    """A source an earlier round of this poll fetched: grouped by host beside the round's
+    specs, so a source both listed and found (or found twice, steps apart) is read once."""
+    url: str
+
+
+def sources_to_fetch(records) -> list:
+    """The specs of one host's group to fetch: one per URL and poll (a streaming job's polls
+    share a window, each has its own timestamp, which found sources inherit), none that an
+    earlier round fetched, and of two sources that name one child the shortest chain (then
+    the first by order, whatever the arrival)."""
+    def key(windowed):
+        return windowed.value.url, windowed.windows[0], windowed.timestamp
+    records = list(records)
+    fetched = {key(w) for w in records if isinstance(w.value, Fetched)}
     chosen = {}
-    for windowed in specs:
+    for windowed in records:
         spec = windowed.value
-        key = (spec.url, windowed.windows[0], windowed.timestamp)
-        held = chosen.get(key)
+        if isinstance(spec, Fetched) or key(windowed) in fetched:
+            continue
+        held = chosen.get(key(windowed))
         if held is None or (len(spec.via), spec.via) < (len(held.value.via), held.value.via):
-            chosen[key] = windowed
+            chosen[key(windowed)] = windowed
     return list(chosen.values())
 
 
@@ -163,7 +175,10 @@ class _FetchSourcesFn(FrontierFn):
         self.recent = recent
 
     def process(self, element, known_feeds):
-        yield from self.submit(first_of_each_url(element[1]), known_feeds=known_feeds)
+        yield from self.submit(sources_to_fetch(element[1]), known_feeds=known_feeds)
+
+    def feed_of(self, spec):
+        return spec.url
 
     def request(self, spec, known_feeds):
         known = known_feeds.get(spec.url)
@@ -215,13 +230,18 @@ class ReadFeeds(beam.PTransform):
         if known is None:
             known = specs.pipeline | "NoKnownFeeds" >> beam.Create([])
         known = beam.pvalue.AsDict(known)
-        rounds = []
+        rounds, fetched = [], []
         for depth in range(MAX_DEPTH + 1):
             label = "Listed" if depth == 0 else f"Found{depth}"
             read = (specs
                     | f"{label}/ByHost" >> GroupByHost(lambda s: s.url, self.streaming)
                     | f"{label}/FetchAndRead" >> beam.ParDo(
                         _FetchSourcesFn(self.policy, self.threads, self.run_id,
+            fetched.append(specs | f"{label}/AsFetched" >> beam.Map(lambda s: Fetched(s.url)))
+            # the sources of earlier rounds ride along (batch: in the same group)
+            earlier = fetched[:-1]
+            if earlier:
+                specs = (specs, *earlier) | f"{label}/WithEarlier" >> beam.Flatten()
                                         self.same_site_links, self.recent),
                         known_feeds=known)
                     .with_outputs(FOUND, *OUTPUTS, main="entries"))

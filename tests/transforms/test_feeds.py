@@ -8,7 +8,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 from schemas.records import FeedSpec, FeedState, Stage
 from tests.conftest import FIXTURES, Route, beam_pipeline
 from transforms.content.feed import body_hash
-from transforms.feeds import ReadFeeds, first_of_each_url
+from transforms.feeds import Fetched, ReadFeeds, sources_to_fetch
 from transforms.web.http import FetchPolicy
 
 POLICY = FetchPolicy(retries=0, allow_private_hosts=True, total_timeout=5)
@@ -115,14 +115,31 @@ def test_sitemaps_and_json_feeds_are_fetched_conditionally_indexes_in_full(serve
     assert asked["/feed.json"][0] == '"df1"' and asked["/news.xml"][1] == when
 
 
-def test_a_child_two_sources_name_is_fetched_once_per_poll():
+def test_a_source_is_fetched_once_per_poll():
     def at(spec, ts):
         return WindowedValue(spec, ts, [GlobalWindow()])
     child = "https://example.org/s1.xml"
     long_way = FeedSpec(child, via=("https://example.org/", "https://example.org/i2.xml",
                                     "https://example.org/i3.xml"))
     short_way = FeedSpec(child, via=("https://example.org/", "https://example.org/i1.xml"))
-    kept = first_of_each_url([at(long_way, 10), at(short_way, 10), at(long_way, 20)])
+    kept = sources_to_fetch([at(long_way, 10), at(short_way, 10), at(long_way, 20)])
     # one per poll (timestamp), the shorter chain within a poll
     assert [(w.value.via, w.timestamp) for w in kept] == [(short_way.via, 10),
                                                          (long_way.via, 20)]
+    # a source an earlier round of the same poll fetched is not fetched again
+    kept = sources_to_fetch([at(short_way, 10), at(Fetched(child), 10), at(long_way, 20)])
+    assert [w.timestamp for w in kept] == [20]
+
+
+def test_a_source_both_listed_and_found_is_read_once(server):
+    server.routes["/"] = Route('<!doctype html><html><head><link rel="alternate" '
+                               'type="application/rss+xml" href="/rss"></head></html>')
+    server.routes["/rss"] = Route(RSS.format(base=server.base), content_type="application/rss+xml")
+    specs = [FeedSpec(server.url("/")), FeedSpec(server.url("/rss"))]
+    with beam_pipeline() as p:
+        out = p | beam.Create(specs) | ReadFeeds(POLICY, "run1")
+        assert_that(out.states | beam.Map(lambda s: (s.feed_url.rsplit("/", 1)[1], s.kind)),
+                    equal_to([("", "home_page"), ("rss", "feed")]))
+        assert_that(out.entries | "Titles" >> beam.Map(lambda e: e.title),
+                    equal_to(["One", "Two"]), label="Entries")
+    assert server.hits["/rss"] == 1
