@@ -39,6 +39,9 @@ REQUIRES = [
     # worker processes; this small pure-Python package (with httplib2, oauth2client and
     # fasteners, about 2 MB) makes the import succeed
     "google-apitools>=0.5.31",
+    # --keep_pages: WARC records (ISO 28500) as web archives read them, digests included;
+    # small and pure Python (with six)
+    "warcio>=1.7,<2",
 ]
 
 setup(

@@ -10,6 +10,7 @@ from schemas.tables import TABLES, Table
 
 STAGING = "_staging"   # a run's files before they are published
 RUNS = "_runs"         # manifests and reports
+PAGES = "_pages"       # WARC files of the pages runs kept (--keep_pages)
 
 
 def staging_dir(output: str, run_id: str) -> str:

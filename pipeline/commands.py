@@ -1,22 +1,28 @@
-"""`newsbeam report | stats | compact`: the everyday jobs around runs (`newsbeam run` is in
+"""`newsbeam report | stats | compact | page | reprocess`: the everyday jobs around runs (`newsbeam run` is in
 pipeline/main.py). Each exits 2 on a bad option, naming the flag, and 1 when it fails."""
 import argparse
+import io
 import json
 import logging
 import secrets
 import sys
+from datetime import date
 
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from dataset.compact import DEFAULT_TARGET_MB, CompactionError, compact
 from dataset.layout import RUNS
 from dataset.lock import OutputLock, OutputLocked
+from dataset.pages import PageNotFound, find_page
 from dataset.publish import PublishError
 from dataset.runs import RunNotFound, latest_run_id
 from pipeline.options import suggest
 from pipeline.report import write_report
+from pipeline.reprocess import reprocess
 from pipeline.stats import BY, dataset_stats, format_stats
 from schemas.tables import TABLES
+from transforms.web.warc import read_response
 
 
 class _Parser(argparse.ArgumentParser):
@@ -140,4 +146,81 @@ def compact_command(argv):
                   + (f", {entry['rows']} rows" if "rows" in entry else ""))
 
 
-COMMANDS = {"report": report_command, "stats": stats_command, "compact": compact_command}
+def page_command(argv):
+    parser = _parser("page", "An article's page as it was fetched (runs with --keep_pages): "
+                     "its body, decoded, on stdout, or saved.")
+    parser.add_argument("article_id", help="The article's article_id.")
+    parser.add_argument("--save", metavar="FILE",
+                        help="Write the body to FILE instead of printing it.")
+    parser.add_argument("--raw", action="store_true",
+                        help="The body exactly as received (still content-encoded, e.g. "
+                        "gzip), not decoded.")
+    parser.add_argument("--headers", action="store_true",
+                        help="Print the status line and response headers first (to stderr "
+                        "with --save).")
+    args = parser.parse_args(argv)
+    logging.getLogger().setLevel(args.log_level.upper())
+    output = _dataset("page", args.output)
+    try:
+        article, member = find_page(output, args.article_id)
+        page = read_response(io.BytesIO(member), 0)
+    except PageNotFound as exc:
+        _fail("page", exc)
+    except (OSError, ValueError) as exc:
+        _fail("page", f"cannot read the page of {args.article_id}: {exc}")
+    body = page.payload if args.raw else page.body
+    if args.headers:
+        lines = [f"{page.status} {page.url} (fetched {page.date})"] + \
+            [f"{name}: {value}" for name, value in page.headers]
+        print("\n".join(lines) + "\n", file=sys.stderr if args.save else sys.stdout,
+              flush=True)
+    if args.save:
+        with open(args.save, "wb") as fh:
+            fh.write(body)
+        print(f"newsbeam page: {len(body)} bytes of {page.url} written to {args.save}",
+              file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+
+
+def _day(value):
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def reprocess_command(argv):
+    parser = _parser("reprocess", "Re-extract and re-normalise the pages runs kept "
+                     "(--keep_pages) with the current code, and rewrite the article rows "
+                     "that change. Beam's options (--runner, --direct_num_workers, ...) pass "
+                     "through.")
+    parser.add_argument("--since", type=_day, help="Pages fetched on or after this day (UTC).")
+    parser.add_argument("--until", type=_day, help="Pages fetched on or before this day (UTC).")
+    args, beam_args = parser.parse_known_args(argv)
+    if args.since and args.until and args.since > args.until:
+        parser.error(f"--since {args.since} is after --until {args.until}")
+    logging.getLogger().setLevel(args.log_level.upper())
+    output = _dataset("reprocess", args.output)
+    options = PipelineOptions(beam_args)
+    if not options.view_as(StandardOptions).runner:
+        options.view_as(StandardOptions).runner = "FnApiRunner"
+    try:
+        with OutputLock(output, f"reprocess {secrets.token_hex(3)}"):
+            manifest = reprocess(output, args.since, args.until, options)
+    except OutputLocked as exc:
+        _fail("reprocess", f"--output {output} is {exc}; nothing was reprocessed", 3)
+    except (PublishError, OSError) as exc:
+        _fail("reprocess", exc)
+    columns = ", ".join(f"{c} {n}" for c, n in sorted(manifest["changed_by_column"].items(),
+                                                      key=lambda i: (-i[1], i[0])))
+    rejected = sum(manifest["rejected_by_reason"].values())
+    print(f"newsbeam reprocess: {manifest['pages']} kept pages, {manifest['rows_changed']} rows "
+          f"changed" + (f" ({columns})" if columns else "") + f", {manifest['unchanged']} "
+          f"unchanged, {rejected} rejected by the current code (rows kept as they were); "
+          f"{manifest['files_replaced']} files rewritten")
+
+
+COMMANDS = {"report": report_command, "stats": stats_command, "compact": compact_command,
+            "page": page_command, "reprocess": reprocess_command}

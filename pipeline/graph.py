@@ -131,7 +131,8 @@ class Newsbeam(beam.PTransform):
             rejects=(feeds.rejects, bad.fresh, fetched.rejects, extracted.rejects,
                      normalised.rejects),
             skipped=(feeds.skipped, links.skipped, bad.skipped, articles.skipped),
-            hosts=(feeds.hosts, fetched.hosts), discovered=(feeds.discovered,))
+            hosts=(feeds.hosts, fetched.hosts), discovered=(feeds.discovered,),
+            captures=(feeds.captures, fetched.captures) if cfg.policy.keep_pages else ())
         self._tap_progress(feeds, fetched, normalised, run)
         return run | "PublishRun" >> PublishRun(cfg.output, cfg.staging, cfg.run_id,
                                                 cfg.run_info, cfg.shards, mode.window)

@@ -79,6 +79,10 @@ class NewsbeamOptions(PipelineOptions):
                             help="trafilatura without its fallback extractors: about 30%% less "
                             "extraction CPU and the same F1 on the article-extraction benchmark, "
                             "but much less text on a few pages (2%% of those measured).")
+        parser.add_argument("--keep_pages", action="store_true", default=False,
+                            help="Keep every page and feed response as received, in WARC files "
+                            "published with the run (_pages/), indexed by the pages table; "
+                            "`newsbeam page` prints an article's page.")
         parser.add_argument("--same_site_links", action="store_true", default=False,
                             help="Fetch only entry links on the feed's own registered domain; "
                             "others are rejected as offsite_link without a request.")
@@ -188,7 +192,7 @@ def fetch_policy(opts):
                        max_per_host=opts.max_per_host, host_delay=opts.host_delay,
                        max_host_failures=opts.max_host_failures,
                        respect_robots=not opts.ignore_robots,
-                       max_crawl_delay=opts.max_crawl_delay)
+                       max_crawl_delay=opts.max_crawl_delay, keep_pages=opts.keep_pages)
 
 
 def validate(options):

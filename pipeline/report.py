@@ -149,7 +149,14 @@ def collect(output, run_id, runs_back=500):
     newest = max((t for t in instants if t is not None), default=finished)
     hours, before, undated = per_hour(instants, min(newest, finished))
     by_feed_reason = Counter((r["feed_url"] or r["url"], r["reason"]) for r in rejects)
+    warcs = [f for f in manifest.get("files", []) if f.endswith(".warc.gz")]
+    kept = {"warc_files": len(warcs), "records": 0, "bytes": 0}
+    if warcs:
+        kept["records"] = len(read_run_rows(output, manifest, "pages", ["record_id"]))
+        kept["bytes"] = sum(m.size_in_bytes for r in FileSystems.match(warcs)
+                            for m in r.metadata_list)
     return {
+        "pages_kept": kept,
         "manifest": manifest,
         "sources": top(Counter(r["source"] or r["source_domain"] or "(unknown)"
                                for r in articles)),
@@ -251,6 +258,9 @@ def render(data):
     cards += [(label, c[key]) for key, label in (
         ("copies_of_earlier_articles", "copies of earlier articles"),
         ("joined_earlier_stories", "joined earlier stories")) if c.get(key)]
+    kept = data.get("pages_kept") or {}
+    if kept.get("warc_files"):
+        cards.append((f"pages kept ({kept['bytes'] / 2**20:.1f} MB of WARC)", kept["records"]))
     balanced = ('<span class="ok">balanced</span>' if data["balanced"]
                 else '<span class="bad">NOT balanced</span>')
     health_rows = [

@@ -7,6 +7,7 @@ from collections import Counter
 import pyarrow.compute as pc
 
 from dataset.layout import table_files
+from dataset.pages import warc_files
 from dataset.parquet import read_table
 from dataset.runs import run_ids
 from schemas.tables import TABLES
@@ -35,7 +36,11 @@ def dataset_stats(output, by=BY):
     data = read_table(paths("articles"), ["article_id", "dup_id", "story_id", "source",
                                           "language"], partition_column="date")
     rejects = read_table(paths("rejects"), ["reason"])
+    warcs = warc_files(output)
+    pages = read_table(paths("pages"), ["kind"])
     stats = {"files": file_summary(listing), "runs": len(run_ids(output)),
+             "pages": {"warc_files": len(warcs), "bytes": sum(m.size_in_bytes for m in warcs),
+                       "records": pages.num_rows if pages is not None else 0},
              "rejects": rejects.num_rows if rejects is not None else 0,
              "rejects_by_reason": dict(Counter(rejects["reason"].to_pylist()).most_common())
              if rejects is not None else {}}
@@ -84,6 +89,10 @@ def format_stats(stats, output, limit=20):
         lines.append("  articles  none yet")
     reasons = ", ".join(f"{k} {v}" for k, v in list(stats["rejects_by_reason"].items())[:8])
     lines.append(f"  rejects   {stats['rejects']} rows" + (f" ({reasons})" if reasons else ""))
+    kept = stats["pages"]
+    if kept["warc_files"]:
+        lines.append(f"  pages     {kept['records']} responses kept in {kept['warc_files']} WARC "
+                     f"files, {_size(kept['bytes'])}")
     lines.append("  files")
     crowded = []
     for table, f in stats["files"].items():

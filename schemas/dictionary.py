@@ -10,7 +10,7 @@ import sys
 
 START, END = "<!-- dictionary:start -->", "<!-- dictionary:end -->"
 from schemas.reasons import REASONS, TRANSIENT_REASONS
-from schemas.tables import ARTICLE_SCHEMA, REJECT_SCHEMA, SCHEMA_VERSION
+from schemas.tables import SCHEMA_VERSION, TABLES
 
 
 def _table(schema):
@@ -28,12 +28,11 @@ def render():
     reasons = ["| reason | retried next run | meaning |", "|---|---|---|"]
     reasons += [f"| `{code}` | {'yes' if code in TRANSIENT_REASONS else 'no'} | {text} |"
                 for code, text in REASONS.items()]
+    tables = [f"**{t.folder}/** ({t.doc})\n\n{_table(t.schema)}\n"
+              for t in TABLES.values() if not t.state]     # the published tables
     return "\n".join([
         f"Schema version {SCHEMA_VERSION} (file metadata key `newsbeam.schema_version`).", "",
-        "**articles/** (partition `date=` is the UTC date of `published_at`, else `fetched_at`)",
-        "", _table(ARTICLE_SCHEMA), "",
-        "**rejects/** (partition `date=` is the UTC date of `at`)", "", _table(REJECT_SCHEMA), "",
-        "**Reject reasons**", "", "\n".join(reasons)])
+        *tables, "**Reject reasons**", "", "\n".join(reasons)])
 
 
 def embed(text):

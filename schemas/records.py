@@ -76,6 +76,23 @@ class FeedEntry:
     image_url: Optional[str] = None
     feed_fetched_at: Optional[datetime] = None   # a request its feed's host already had
 
+    _TIMES = ("published", "updated", "feed_fetched_at")
+
+    def to_json(self) -> dict:
+        """The entry as JSON values (datetimes in ISO 8601 with their offset), as a kept
+        page's WARC metadata record stores it."""
+        out = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return {k: v.isoformat() if k in self._TIMES and v is not None else v
+                for k, v in out.items()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "FeedEntry":
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        for k in cls._TIMES:
+            if known.get(k):
+                known[k] = datetime.fromisoformat(known[k])
+        return cls(**known)
+
 
 @dataclass
 class FeedState:
@@ -121,6 +138,17 @@ class FetchedPage:
     html: str
     fetched_at: datetime
     http_status: int
+    warc_record_id: Optional[str] = None   # its response record, with --keep_pages
+
+
+@dataclass(frozen=True)
+class Capture:
+    """What one fetch sent and received (--keep_pages): every exchange, redirect hops and
+    retries included, for the run's WARC files (transforms/pages.py)."""
+    kind: str                      # page, or feed (any source of the feed list)
+    exchanges: tuple               # of transforms.web.http.Exchange, in order
+    feed_url: Optional[str] = None
+    entry: Optional[FeedEntry] = None   # a page's: stored beside it, for re-extraction
 
 
 @dataclass
@@ -152,6 +180,7 @@ class ExtractedPage:
     url: str                       # final URL after redirects
     fetched_at: datetime
     content: PageContent
+    warc_record_id: Optional[str] = None
 
 
 @dataclass(frozen=True)

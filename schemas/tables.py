@@ -12,8 +12,8 @@ from typing import Optional
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.2"  # 1.1: title_source, agencies, published_date, date_precision;
-#                         1.2: _state/feeds kind
+SCHEMA_VERSION = "1.3"  # 1.1: title_source, agencies, published_date, date_precision;
+#                         1.2: _state/feeds kind; 1.3: articles warc_record_id, the pages table
 
 UTC_TS = pa.timestamp("us", tz="UTC")
 
@@ -39,6 +39,11 @@ EXAMPLES = {
     "run_id": '"20240801T150000Z-4c1a9e"', "stage": '"article_fetch"', "reason": '"http_404"',
     "detail": '"HTTP 404 after 0 retries"', "http_status": "404",
     "at": '"2024-08-01T15:02:13Z"',
+    "warc_record_id": '"<urn:uuid:6f1c2a0e-93b4-5d0e-8a1f-2b7c4d9e0a31>"',
+    "record_id": '"<urn:uuid:6f1c2a0e-93b4-5d0e-8a1f-2b7c4d9e0a31>"', "kind": '"page"',
+    "status": "200", "content_type": '"text/html; charset=utf-8"',
+    "warc_file": '"_pages/date=2024-08-01/20240801T150000Z-4c1a9e-00000.warc.gz"',
+    "warc_offset": "48213", "warc_length": "18840", "entry_length": "512",
 }
 
 
@@ -64,7 +69,7 @@ ARTICLE_SCHEMA = pa.schema([
     _field("text", pa.string(), "Article body extracted by trafilatura (paragraphs separated by newlines), without the paragraphs that speak to the reader about cookies, consent, newsletters or a paywall; a page with nothing else is a no_text reject.", False),
     _field("language", pa.string(), "ISO 639-1: langdetect on the first 400 characters of text (seeded), unless the page declares (<html lang>, og:locale) a language langdetect has no profile for, or the text is too short to tell. Where langdetect contradicts the declared language, py3langid is asked too and a language only it can name wins (Zulu, Xhosa)."),
     _field("language_score", pa.float32(), "The detector's probability for `language` (0-1): langdetect's, or py3langid's where its answer won; null when the language is the declared one."),
-    _field("authors", pa.list_(pa.string()), "Person names, one per element, from JSON-LD Person authors, else meta author, else the page byline, else the feed, else the links to author pages in the byline block (which also complete a list that names only some of that block); split, without prefixes (By, Von, Par, Текст...), roles and desk credits (\"AP Sports Writer\", \"CNN Business\"), the byline's date, credentials (MS, PhD), author-box link texts (\"View author archive\"), e-mails, URLs, handles, CMS user names, generic words, the publisher's name or agencies; the source's spelling and diacritics kept."),
+    _field("authors", pa.list_(pa.string()), "Person names, one per element, from JSON-LD Person authors, else meta author, else the page byline, else the feed, else the links to author pages in the byline block (which also complete a list that names only some of that block), else the author field of a fact box (\"Autorin/Autor: Name\"); split, without prefixes (By, Von, Par, Текст...), roles and desk credits (\"AP Sports Writer\", \"CNN Business\"), the byline's date, credentials (MS, PhD), author-box link texts (\"View author archive\"), e-mails, URLs, handles, CMS user names, generic words, the publisher's name or agencies; the source's spelling and diacritics kept."),
     _field("agencies", pa.list_(pa.string()), "News agencies credited in the byline (AP, Reuters, AFP, dpa, ...)."),
     _field("published_at", UTC_TS, "Publication instant in UTC, when a source gives a time; null when only a day is known (see published_date) or nothing is (never invented)."),
     _field("published_date", pa.date32(), "Publication day: the UTC date of published_at, or the day a day-only source gives."),
@@ -78,6 +83,7 @@ ARTICLE_SCHEMA = pa.schema([
     _field("dup_id", pa.string(), "article_id of the canonical copy of this text (itself when canonical).", False),
     _field("story_id", pa.string(), "article_id of the lead article of this story (itself when lead).", False),
     _field("run_id", pa.string(), "The run that wrote this row.", False),
+    _field("warc_record_id", pa.string(), "With --keep_pages: the WARC-Record-ID of the page's response record; the pages table gives its file and offset, `newsbeam page` prints it. Null for runs without --keep_pages."),
 ])
 
 REJECT_SCHEMA = pa.schema([
@@ -112,6 +118,21 @@ FEED_STATE_SCHEMA = pa.schema([
     _field("kind", pa.string(), "feed, sitemap, sitemap_index, home_page or robots."),
 ])
 
+PAGES_SCHEMA = pa.schema([
+    _field("record_id", pa.string(), "WARC-Record-ID of the response record (articles.warc_record_id).", False),
+    _field("url", pa.string(), "The URL requested (each redirect hop is a record of its own).", False),
+    _field("kind", pa.string(), "page (an article's page), or feed (a line of the feed list, or a source found from one).", False),
+    _field("status", pa.int32(), "HTTP status of the response.", False),
+    _field("content_type", pa.string(), "Its Content-Type header."),
+    _field("fetched_at", UTC_TS, "When the response was received (UTC).", False),
+    _field("warc_file", pa.string(), "The WARC file, relative to the dataset root (`_pages/date=YYYY-MM-DD/<run>-<shard>.warc.gz`).", False),
+    _field("warc_offset", pa.int64(), "Where the record's gzip member starts in the file.", False),
+    _field("warc_length", pa.int64(), "The member's length in bytes.", False),
+    _field("entry_length", pa.int64(), "For an article's page: the length of the metadata record right after it (the feed entry's evidence as JSON, for re-extraction)."),
+    _field("feed_url", pa.string(), "For pages, the feed the entry came from."),
+    _field("run_id", pa.string(), "The run that fetched it.", False),
+])
+
 SIGNATURE_SCHEMA = pa.schema([
     _field("article_id", pa.string(), "The written article.", False),
     _field("dup_id", pa.string(), "Its dup_id as written.", False),
@@ -131,7 +152,8 @@ SIGNATURE_SCHEMA = pa.schema([
 # Columns with few distinct values: dictionary-encoded (a few bits a row, and readers can filter
 # on the dictionary). Ids, URLs and text are near-unique: a dictionary would only be overhead.
 _FEW_VALUES = ("feed_url", "source", "source_domain", "title_source", "language",
-               "date_precision", "date_source", "run_id", "stage", "reason", "status")
+               "date_precision", "date_source", "run_id", "stage", "reason", "status", "kind",
+               "content_type", "warc_file")
 
 
 @dataclass(frozen=True)
@@ -164,9 +186,14 @@ REJECTS = Table(
     "rejects", REJECT_SCHEMA, "rejects", partition_by=("at",),
     sort_keys=(("stage", "ascending"), ("reason", "ascending")),
     doc="partition `date=` is the UTC date of `at`")
+PAGES = Table(
+    "pages", PAGES_SCHEMA, "pages", partition_by=("fetched_at",),
+    sort_keys=(("url", "ascending"), ("fetched_at", "ascending")),
+    doc="written with `--keep_pages`: where each fetched response is stored; partition "
+        "`date=` is the UTC date of `fetched_at`")
 SEEN = Table("seen", SEEN_SCHEMA, "_state/seen", state=True)
 FEEDS = Table("feeds", FEED_STATE_SCHEMA, "_state/feeds", state=True)
 SIGNATURES = Table("signatures", SIGNATURE_SCHEMA, "_state/signatures", partition_by=("when",),
                    state=True)
 
-TABLES = {table.name: table for table in (ARTICLES, REJECTS, SEEN, FEEDS, SIGNATURES)}
+TABLES = {table.name: table for table in (ARTICLES, REJECTS, PAGES, SEEN, FEEDS, SIGNATURES)}

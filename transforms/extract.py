@@ -90,7 +90,7 @@ def _outcome(page: FetchedPage, content, error):
         return _reject(page, "extract_error", f"{type(error).__name__}: {error}")
     if content is None:
         return _reject(page, "no_text", "no article text found on the page")
-    return ExtractedPage(page.entry, page.url, page.fetched_at, content)
+    return ExtractedPage(page.entry, page.url, page.fetched_at, content, page.warc_record_id)
 
 
 class ExtractText(beam.PTransform):

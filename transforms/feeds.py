@@ -16,7 +16,7 @@ from transforms.content.discovery import robots_url_of
 from transforms.content.feed import FeedParseError, body_hash, conditional_headers, feed_state
 from transforms.content.source import (DISCOVERING, HOME_PAGE, ROBOTS, entry_count,
                                        read_source)
-from transforms.fetch import HOSTS, FrontierFn, GroupByHost, Request
+from transforms.fetch import CAPTURES, HOSTS, FrontierFn, GroupByHost, Request
 from transforms.web.urls import UrlError, canonicalize_url, stable_id
 
 REJECTS = "rejects"
@@ -167,6 +167,8 @@ def source_outputs(spec: FeedSpec, known, done, run_id: str, same_site_links: bo
 
 
 class _FetchSourcesFn(FrontierFn):
+    capture_kind = "feed"
+
     def __init__(self, policy, threads, run_id, same_site_links=False,
                  recent=timedelta(days=3)):
         super().__init__(policy, threads)
@@ -202,13 +204,15 @@ class Feeds(NamedTuple):
     hosts: beam.PCollection         # HostReport
     skipped: beam.PCollection       # Skip of a sitemap entry older than the recency window
     discovered: beam.PCollection    # Discovery
+    captures: beam.PCollection      # Capture (with --keep_pages)
 
 
-OUTPUTS = (REJECTS, BAD_ENTRIES, STATES, HOSTS, SKIPPED, DISCOVERED)
+OUTPUTS = (REJECTS, BAD_ENTRIES, STATES, HOSTS, SKIPPED, DISCOVERED, CAPTURES)
 
 
 class ReadFeeds(beam.PTransform):
-    """FeedSpec -> Feeds(entries, rejects, bad_entries, states, hosts, skipped, discovered).
+    """FeedSpec -> Feeds(entries, rejects, bad_entries, states, hosts, skipped, discovered,
+    captures).
 
     known_feeds: (feed_url, FeedState) from earlier runs, for conditional GET (None: none).
     recent: sitemap entries and index children older than this are skipped unrequested.
@@ -233,15 +237,15 @@ class ReadFeeds(beam.PTransform):
         rounds, fetched = [], []
         for depth in range(MAX_DEPTH + 1):
             label = "Listed" if depth == 0 else f"Found{depth}"
-            read = (specs
-                    | f"{label}/ByHost" >> GroupByHost(lambda s: s.url, self.streaming)
-                    | f"{label}/FetchAndRead" >> beam.ParDo(
-                        _FetchSourcesFn(self.policy, self.threads, self.run_id,
             fetched.append(specs | f"{label}/AsFetched" >> beam.Map(lambda s: Fetched(s.url)))
             # the sources of earlier rounds ride along (batch: in the same group)
             earlier = fetched[:-1]
             if earlier:
                 specs = (specs, *earlier) | f"{label}/WithEarlier" >> beam.Flatten()
+            read = (specs
+                    | f"{label}/ByHost" >> GroupByHost(lambda s: s.url, self.streaming)
+                    | f"{label}/FetchAndRead" >> beam.ParDo(
+                        _FetchSourcesFn(self.policy, self.threads, self.run_id,
                                         self.same_site_links, self.recent),
                         known_feeds=known)
                     .with_outputs(FOUND, *OUTPUTS, main="entries"))

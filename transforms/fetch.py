@@ -14,14 +14,16 @@ from apache_beam.transforms import trigger
 from apache_beam.transforms.window import GlobalWindow, GlobalWindows, TimestampCombiner
 from apache_beam.utils.windowed_value import WindowedValue
 
-from schemas.records import FeedEntry, FetchedPage, Reject, Stage
+from schemas.records import Capture, FeedEntry, FetchedPage, Reject, Stage
 from transforms.runtime.memory import limit_fragmentation
 from transforms.web.frontier import Done, Frontier
 from transforms.web.http import Fetcher, decode_html, looks_binary
 from transforms.web.politeness import host_key
+from transforms.web.warc import record_id
 
 REJECTS = "rejects"
 HOSTS = "hosts"
+CAPTURES = "captures"
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 PAGE_ACCEPT = "text/html,application/xhtml+xml,*/*;q=0.5"
@@ -74,7 +76,8 @@ def page_of(entry: FeedEntry, done: Done) -> Union[FetchedPage, Reject]:
                       feed_url=entry.feed_url, detail="empty body", http_status=response.status,
                       url_key=entry.url_key)
     return FetchedPage(entry, response.url, decode_html(response.body, content_type),
-                       response.fetched_at, response.status)
+                       response.fetched_at, response.status,
+                       record_id(done.exchanges[-1]) if done.exchanges else None)
 
 
 class Request(NamedTuple):
@@ -130,12 +133,25 @@ class FrontierFn(beam.DoFn):
 
     def _emit(self, done):
         record, about, window, timestamp = done.tag
+        if done.exchanges:       # --keep_pages: what was sent and received, for the WARC files
+            yield beam.pvalue.TaggedOutput(CAPTURES, WindowedValue(
+                Capture(self.capture_kind, done.exchanges, self.feed_of(record),
+                        self.entry_of(record, done)), timestamp, [window]))
         for output in self.outputs(record, about, done):
             if isinstance(output, beam.pvalue.TaggedOutput):
                 yield beam.pvalue.TaggedOutput(
                     output.tag, WindowedValue(output.value, timestamp, [window]))
             else:
                 yield WindowedValue(output, timestamp, [window])
+
+    capture_kind = "page"       # what the pages table calls this DoFn's captures
+
+    def feed_of(self, record) -> Optional[str]:
+        return None
+
+    def entry_of(self, record, done) -> Optional[FeedEntry]:
+        """The evidence stored beside a page that became (or may become) an article."""
+        return None
 
     def request(self, record, **context) -> Request:
         raise NotImplementedError
@@ -148,6 +164,12 @@ class FrontierFn(beam.DoFn):
 class _FetchPagesFn(FrontierFn):
     def process(self, element):
         yield from self.submit(element[1])
+
+    def feed_of(self, entry):
+        return entry.feed_url
+
+    def entry_of(self, entry, done):
+        return entry if done.response is not None else None
 
     def request(self, entry):
         # the feed was fetched from this host moments ago, in ReadFeeds: it counts
@@ -164,10 +186,12 @@ class Fetched(NamedTuple):
     pages: beam.PCollection     # FetchedPage
     rejects: beam.PCollection   # Reject
     hosts: beam.PCollection     # HostReport
+    captures: beam.PCollection  # Capture (with --keep_pages)
 
 
 class FetchArticles(beam.PTransform):
-    """FeedEntry -> FetchedPage on `pages`; Rejects on `rejects`; HostReports on `hosts`.
+    """FeedEntry -> FetchedPage on `pages`; Rejects on `rejects`; HostReports on `hosts`;
+    with the policy's keep_pages, a Capture of every fetch on `captures`.
 
     threads: requests in flight per worker, across all its hosts. spread: reshuffle the pages
     (distributed runners: extraction then uses every worker; locally it would only hold every
@@ -185,8 +209,8 @@ class FetchArticles(beam.PTransform):
         fetched = (entries
                    | "ByHost" >> GroupByHost(lambda e: e.link, self.streaming)
                    | "Fetch" >> beam.ParDo(_FetchPagesFn(self.policy, self.threads))
-                   .with_outputs(REJECTS, HOSTS, main="pages"))
+                   .with_outputs(REJECTS, HOSTS, CAPTURES, main="pages"))
         pages = fetched.pages
         if self.spread:
             pages = pages | "SpreadPages" >> beam.Reshuffle()
-        return Fetched(pages, fetched[REJECTS], fetched[HOSTS])
+        return Fetched(pages, fetched[REJECTS], fetched[HOSTS], fetched[CAPTURES])

@@ -14,7 +14,8 @@ class _BuildArticleFn(beam.DoFn):
 
     def process(self, page: ExtractedPage):
         try:
-            yield build_article(page.entry, page.url, page.fetched_at, page.content, self.run_id)
+            yield build_article(page.entry, page.url, page.fetched_at, page.content, self.run_id,
+                                warc_record_id=page.warc_record_id)
         except Exception as exc:  # noqa: BLE001 - one bad page is one reject, never the run
             yield beam.pvalue.TaggedOutput(REJECTS, Reject(
                 stage=Stage.NORMALISE, reason="normalise_error", url=page.url,

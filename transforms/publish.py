@@ -13,6 +13,7 @@ from schemas.counts import RunCounts
 from schemas.records import FeedState, Reject
 from schemas.tables import TABLES
 from transforms.counts import CountRun
+from transforms.pages import WritePages
 from transforms.state import seen_from_article, seen_from_reject, seen_from_skip
 from transforms.write import WriteTable, window_token
 
@@ -27,6 +28,7 @@ class RunOutputs(NamedTuple):
     skipped: tuple        # of PCollections of Skip
     hosts: tuple = ()     # of PCollections of HostReport, one per stage that fetches
     discovered: tuple = ()   # of PCollections of Discovery
+    captures: tuple = ()  # of PCollections of Capture (--keep_pages), one per stage that fetches
 
 
 def reject_row(reject: Reject, run_id: str) -> dict:
@@ -105,10 +107,16 @@ class PublishRun(beam.PTransform):
             "feeds": feed_states | "FeedStateRows" >> beam.Map(feed_state_row),
             "signatures": signatures,
         }
-        staged = (tuple(rows[name] | f"Write/{name}" >> WriteTable(
-                      table, self.staging, run_id, self.shards)
-                        for name, table in TABLES.items())
-                  | "AllStaged" >> beam.Flatten())
+        staged = [rows[name] | f"Write/{name}" >> WriteTable(table, self.staging, run_id,
+                                                              self.shards)
+                  for name, table in TABLES.items() if name in rows]
+        if run.captures:
+            pages = self._into_units(run.captures | "AllCaptures" >> beam.Flatten(),
+                                     "CapturesIntoUnits") \
+                | "WritePages" >> WritePages(self.staging, run_id, self.run_info, self.shards)
+            staged += [pages.staged, pages.rows | "Write/pages" >> WriteTable(
+                TABLES["pages"], self.staging, run_id, self.shards)]
+        staged = staged | "AllStaged" >> beam.Flatten()
         counts = ((articles, rejects, skipped, feed_states, hosts, discovered)
                   | "AllCounted" >> beam.Flatten()
                   | "CountRun" >> CountRun())

@@ -1,8 +1,10 @@
 """A bounded local streaming run: feeds that grow between polls, each new article once."""
 import json
 import threading
+import types
 
 import pyarrow.dataset as ds
+from warcio.checker import Checker
 
 from tests.conftest import DEMO_CORPUS, Route, demo_page
 from tests.conftest import run_cli
@@ -34,7 +36,8 @@ def test_streaming_run_writes_each_new_article_once(server, tmp_path):
     output = tmp_path / "news"
     result = run_cli("--feeds", str(feeds), "--output", str(output), "--streaming",
                      "--run_duration", "20", "--poll_interval", "5", "--window", "10",
-                     "--allow_networks", "127.0.0.0/8", "--host_delay", "0", timeout=600)
+                     "--allow_networks", "127.0.0.0/8", "--host_delay", "0", "--keep_pages",
+                     timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     polls = server.hits["/live.xml"]
     assert polls >= 3, "the feed was polled again and again"
@@ -53,3 +56,15 @@ def test_streaming_run_writes_each_new_article_once(server, tmp_path):
     assert rejects == ["no_link"]
     assert not (output / "_staging").exists() or not list((output / "_staging").iterdir())
     assert "windows)" in result.stdout
+    # --keep_pages: each window's WARC files, and every article's page in the pages table
+    kept = {r["record_id"]: r for r in ds.dataset(str(output / "pages"), format="parquet",
+                                                  partitioning="hive").to_table().to_pylist()}
+    ids = ds.dataset(str(output / "articles"), format="parquet", partitioning="hive") \
+        .to_table(columns=["warc_record_id"]).column(0).to_pylist()
+    assert ids and all(i in kept and kept[i]["kind"] == "page" for i in ids)
+    assert sum(r["kind"] == "feed" for r in kept.values()) == polls
+    warcs = sorted((output / "_pages").glob("date=*/*-w*.warc.gz"))
+    assert warcs and {r["warc_file"] for r in kept.values()} == {
+        str(w.relative_to(output)) for w in warcs}
+    assert Checker(types.SimpleNamespace(inputs=[str(w) for w in warcs],
+                                         verbose=False)).process_all() == 0

@@ -65,7 +65,8 @@ def _utc_or_none(value, now, zone=None):
 
 
 def build_article(entry: FeedEntry, final_url: str, fetched_at: datetime, page: PageContent,
-                  run_id: str, now: Optional[datetime] = None) -> Article:
+                  run_id: str, now: Optional[datetime] = None,
+                  warc_record_id: Optional[str] = None) -> Article:
     """One article (its row keyed by ARTICLE_SCHEMA column names).
 
     Page and feed evidence are combined by explicit precedence, and the winning source of the
@@ -132,4 +133,5 @@ def build_article(entry: FeedEntry, final_url: str, fetched_at: datetime, page: 
         "dup_id": article_id,
         "story_id": article_id,
         "run_id": run_id,
+        "warc_record_id": warc_record_id,
     })

@@ -27,10 +27,12 @@ from transforms.web.politeness import (ROBOTS_TTL, HostPacing, RobotsRules, host
 
 @dataclass
 class Done:
-    """A finished job: the final Response (2xx or 304), or why there is none."""
+    """A finished job: the final Response (2xx or 304), or why there is none; with
+    FetchPolicy.keep_pages, every exchange it took (redirect hops, retries), in order."""
     tag: Any
     response: Optional[Response] = None
     error: Optional[FetchError] = None
+    exchanges: tuple = ()
 
 
 @dataclass
@@ -42,6 +44,7 @@ class _Job:
     visited: list = field(default_factory=list)
     attempt: int = 0
     robots_of: Optional[str] = None  # set on the internal job that reads this origin's robots
+    exchanges: list = field(default_factory=list)
 
 
 @dataclass
@@ -162,7 +165,7 @@ class Frontier:
         if job.robots_of is not None:
             self._robots_read(job, response)
             return
-        self._done.append(Done(job.tag, response, error))
+        self._done.append(Done(job.tag, response, error, tuple(job.exchanges)))
 
     def _queue(self, job: _Job, now: float, not_before: float = 0.0, front: bool = False):
         """Put a job (new, a retry, or its next hop) on its host, or finish it at once."""
@@ -279,6 +282,8 @@ class Frontier:
     def _settle(self, job: _Job, host: _Host, outcome, now: float) -> None:
         """A request is over: finish the job, follow its redirect, or retry it."""
         pacing = host.pacing
+        if isinstance(outcome, Response) and outcome.exchange is not None:
+            job.exchanges.append(outcome.exchange)
         if isinstance(outcome, FetchError):
             if outcome.reason not in ("timeout", "connection_error"):
                 self._finish(job, error=outcome)             # too_large, private_address...

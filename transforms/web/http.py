@@ -11,7 +11,8 @@ import socket
 import ssl
 import threading
 import time
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -43,6 +44,23 @@ class FetchPolicy:
     max_host_failures: int = 5       # failures in a row that give up on a host (0: never)
     respect_robots: bool = True      # pages only; feeds were chosen by the operator
     max_crawl_delay: float = 30.0
+    keep_pages: bool = False         # keep every exchange as received (WARC capture)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and its response as they went over the wire, for WARC capture: the body
+    as received (content-encoded; de-chunked), headers in their order and case."""
+    url: str
+    path: str                        # request target: path and query
+    request_headers: tuple           # ((name, value), ...) as sent
+    status: int
+    reason: str
+    version: str                     # "HTTP/1.1"
+    response_headers: tuple          # ((name, value), ...) as received
+    payload: bytes
+    fetched_at: datetime
+    ip: str = ""
 
 
 @dataclass
@@ -52,6 +70,7 @@ class Response:
     headers: dict = field(default_factory=dict)   # lower-case names
     body: bytes = b""
     fetched_at: datetime = None
+    exchange: Exchange = None        # with FetchPolicy.keep_pages
 
     @property
     def content_type(self):
@@ -200,17 +219,21 @@ class Fetcher:
             path += "?" + parts.query
         send = {"User-Agent": self.policy.user_agent, "Accept-Encoding": "gzip, deflate",
                 "Accept": "*/*", "Host": parts.netloc, **headers}
-        return self._send(pool, path, send, url, on_send)
+        response = self._send(pool, path, send, url, on_send)
+        if response.exchange is not None:
+            response.exchange = replace(response.exchange, ip=ip)
+        return response
 
     def _send(self, pool, path, send, url, on_send=None):
         started = time.monotonic()
         raw = None
+        capture = self.policy.keep_pages
         _SENDING.callback = on_send
         try:
             for fresh in (False, True):
                 try:
                     raw = pool.urlopen("GET", path, headers=send, redirect=False, retries=False,
-                                       preload_content=False, decode_content=True,
+                                       preload_content=False, decode_content=not capture,
                                        assert_same_host=False)
                     break
                 except NewConnectionError as exc:
@@ -236,11 +259,20 @@ class Fetcher:
         response = Response(url=url, status=raw.status,
                             headers={k.lower(): v for k, v in raw.headers.items()},
                             fetched_at=datetime.now(timezone.utc))
-        if raw.status >= 300:
+        if raw.status >= 300 and not capture:
             raw.close()  # an unread error body must not be left for the next request
             return response
         try:
-            response.body = self._read_body(raw, started, url)
+            body = self._read_body(raw, started, url)
+            if capture:
+                response.exchange = Exchange(
+                    url, path, tuple(send.items()), raw.status, raw.reason or "",
+                    f"HTTP/{raw.version // 10}.{raw.version % 10}" if raw.version else "HTTP/1.1",
+                    tuple(raw.headers.items()), body, response.fetched_at)
+                body = decode_content(body, raw.headers.get("content-encoding", ""),
+                                      self.policy.max_body_bytes, raw.status, url)
+            if raw.status < 300:
+                response.body = body
         except FetchError:
             raw.close()
             raise
@@ -273,6 +305,31 @@ class Fetcher:
             raise FetchError("connection_error", f"body read failed: {exc}", raw.status,
                              url) from None
         return b"".join(chunks)
+
+
+def decode_content(body: bytes, encoding: str, limit, status=None, url=None) -> bytes:
+    """A body as received, with its Content-Encoding (gzip, deflate; several in turn) undone,
+    at most `limit` bytes of it (None: no limit). Unknown encodings pass as they are, as
+    urllib3 passes them."""
+    for name in reversed([e.strip().lower() for e in (encoding or "").split(",") if e.strip()]):
+        if name not in ("gzip", "x-gzip", "deflate"):
+            continue
+        # gzip or a zlib stream (32 + 15: either header); "deflate" is sometimes raw deflate
+        attempts = (47,) if name != "deflate" else (47, -15)
+        for i, wbits in enumerate(attempts):
+            try:
+                decoder = zlib.decompressobj(wbits)
+                out = decoder.decompress(body, limit + 1 if limit else 0)
+                break
+            except zlib.error as exc:
+                if i == len(attempts) - 1:
+                    raise FetchError("connection_error", f"body read failed: {name} data "
+                                     f"could not be decoded ({exc})", status, url) from None
+        if limit is not None and len(out) > limit:
+            raise FetchError("too_large", f"body exceeds {limit} bytes once decoded", status,
+                             url)
+        body = out
+    return body
 
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
