@@ -6,10 +6,12 @@ own stages (a Beam pipeline: ReadKeptPages -> ExtractText -> DetectLanguage ->
 NormaliseMetadata), each with the feed entry it was fetched for. Then the articles files that
 hold those rows are rewritten like `compact` rewrites a partition: staged, then a plan of moves
 and deletions that a killed reprocess's successor finishes. What a row is stays: article_id,
-url, canonical_url, feed_url, fetched_at, run_id, warc_record_id, and its dup_id and story_id
-(written ids never change; the texts' signatures in `_state/signatures` are replaced, so later
-runs group new articles against the current texts). What the rules derive is replaced; a row
-moves partition when its publication day changes. A page the current code rejects keeps its
+url, canonical_url, feed_url, fetched_at, run_id, warc_record_id. What the rules derive is
+replaced; a row moves partition when its publication day changes. An article whose text
+changed is grouped again as a run groups a new article (against the written articles of the
+days around it, whose ids stay): it may leave its copy group or story or join another, and
+its signature in `_state/signatures` is replaced. The other rows keep their dup_id and
+story_id, as written ids do in every run. A page the current code rejects keeps its
 row as it was, and the rejection is counted.
 """
 import secrets
@@ -21,15 +23,16 @@ import pyarrow as pa
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.io.filesystems import FileSystems
 
-from dataset.layout import partition_of, staging_dir, table_files
+from dataset.layout import day_partition_patterns, partition_of, staging_dir, table_files
 from dataset.pages import kept_pages
 from dataset.parquet import for_readers, read_file, read_table, to_parquet_bytes
 from dataset.publish import StagedFile, publish, recover, write_bytes
 from schemas.tables import TABLES
 from transforms.dedup.fingerprints import analyse
-from transforms.dedup.index import index_row
-from transforms.dedup.rules import Signature
+from transforms.dedup.index import index_row, signature_from_row
+from transforms.dedup.rules import Signature, group_in_memory
 from transforms.extract import ExtractText
+from transforms.grouping import INDEX_DAYS, day_of
 from transforms.language import DetectLanguage
 from transforms.normalise import NormaliseMetadata
 from transforms.pages import ReadKeptPages
@@ -41,6 +44,8 @@ DERIVED = ("source", "source_domain", "title", "title_source", "description", "t
            "language", "language_score", "authors", "agencies", "published_at",
            "published_date", "date_precision", "updated_at", "date_source", "word_count",
            "tags", "image_url")
+# The columns an article's signature row is made from (with the text).
+SIGNED = ("text", "published_at", "source_domain", "word_count", "dup_id", "story_id")
 UNIT = "reprocessing"          # manifests: _runs/reprocessing/<id>.json
 
 
@@ -123,13 +128,32 @@ def rewrite(table, paths, key, replacements, staging, rid) -> list:
     return staged
 
 
+def signature_of_row(article: dict) -> Signature:
+    """What grouping knows of an article row whose text is judged again (as a new one)."""
+    return Signature(article["article_id"], article["source_domain"] or "",
+                     article["published_at"] or article["fetched_at"], article["word_count"],
+                     analyse(article["text"]))
+
+
 def signature_row(article: dict, old: dict) -> dict:
-    """An article's signature row for its current text, its written copy group and story
-    kept."""
-    sig = Signature(article["article_id"], article["source_domain"] or "",
-                    article["published_at"] or article["fetched_at"], article["word_count"],
-                    analyse(article["text"]))
-    return index_row(sig, old["dup_id"], old["story_id"], old["run_id"])
+    """An article's signature row for its current text and copy group and story."""
+    return index_row(signature_of_row(article), article["dup_id"], article["story_id"],
+                     old["run_id"])
+
+
+def rejudge(output, articles: list) -> dict:
+    """{article_id: (dup_id, story_id)} for articles whose text changed, judged as a run
+    judges a new article: against the written articles of the days around theirs (their
+    ids fixed), by the batch stage's rules."""
+    new = [signature_of_row(a) for a in articles]
+    ids = {s.article_id for s in new}
+    days = {day_of(s) for s in new}
+    patterns = sorted({pattern for day in days for pattern in day_partition_patterns(
+        output, TABLES["signatures"], day, INDEX_DAYS)})
+    paths = [m.path for result in FileSystems.match(patterns) for m in result.metadata_list]
+    old = [signature_from_row(r) for path in paths for r in _rows_of(path, TABLES["signatures"])
+           if r["article_id"] not in ids]
+    return group_in_memory(new, old)
 
 
 def reprocess(output, since=None, until=None, options=None, now=None, **stage_options) -> dict:
@@ -155,21 +179,32 @@ def reprocess(output, since=None, until=None, options=None, now=None, **stage_op
     by_record = {r["warc_record_id"]: r for r in new}
     spec = TABLES["articles"]
     holding = files_holding(output, "articles", "warc_record_id", set(by_record))
-    changes, changed = Counter(), {}
+    changes, changed, retexted, before = Counter(), {}, [], {}
     for path in holding:
         for row in _rows_of(path, spec):
             if row["warc_record_id"] in by_record:
+                before[row["warc_record_id"]] = row
                 updated, columns = merged(row, by_record.pop(row["warc_record_id"]))
                 changes.update(columns)
                 if columns:
                     changed[row["warc_record_id"]] = updated
+                if "text" in columns:
+                    retexted.append(updated)
+    # a text that changed is judged again: it may leave its copy group or story, or join one
+    groups = rejudge(output, retexted) if retexted else {}
+    for row in retexted:
+        dup_id, story_id = groups[row["article_id"]]
+        changes.update(c for c, v in (("dup_id", dup_id), ("story_id", story_id)) if row[c] != v)
+        row.update(dup_id=dup_id, story_id=story_id)
     manifest.update(rows_changed=len(changed), changed_by_column=dict(changes),
                     unchanged=len(new) - len(changed))
     if not changed:          # recorded all the same: what was checked, and that it held
         return publish(output, rid, f"{UNIT}/{rid}", [], manifest)
     articles = [p for p in holding
                 if not set(changed).isdisjoint(_rows_of_column(p, "warc_record_id"))]
-    by_article = {row["article_id"]: row for row in changed.values()}
+    # the signature rows of those whose signature changes with them
+    by_article = {row["article_id"]: row for row in changed.values()
+                  if any(row[c] != before[row["warc_record_id"]][c] for c in SIGNED)}
     signatures = files_holding(output, "signatures", "article_id", set(by_article))
     old_signatures = {r["article_id"]: r for p in signatures for r in _rows_of(
         p, TABLES["signatures"]) if r["article_id"] in by_article}

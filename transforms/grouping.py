@@ -62,7 +62,7 @@ def _attach(article: Article, assignment: dict) -> Article:
     return Article({**article.row, "dup_id": dup_id, "story_id": story_id}, article.url_key)
 
 
-def _day_of(sig) -> str:
+def day_of(sig) -> str:
     return (sig.when or datetime.now(timezone.utc)).astimezone(timezone.utc).date().isoformat()
 
 
@@ -81,7 +81,7 @@ class ReadSignatureIndex(beam.PTransform):
     def expand(self, new_signatures):
         output, days = self.output, self.days
         return (new_signatures
-                | "Days" >> beam.Map(_day_of)
+                | "Days" >> beam.Map(day_of)
                 | "DistinctDays" >> beam.Distinct()
                 | "Patterns" >> beam.FlatMap(
                     lambda day: day_partition_patterns(output, SIGNATURES, day, days))
