@@ -39,9 +39,21 @@ class UnreadableFile(OSError):
 
 
 def decode(body: bytes, columns=None) -> pa.Table:
+    """A file's table; of `columns` only, those a file written before they were added lacks
+    read as nulls (a minor schema version only adds columns)."""
     # One thread: files are small, and Arrow's reader pool torn down at interpreter exit can
     # abort the process (apache/arrow#34314), which a CLI must not risk after its work is done.
-    return pq.read_table(io.BytesIO(body), columns=columns, use_threads=False)
+    source = io.BytesIO(body)
+    if columns is None:
+        return pq.read_table(source, use_threads=False)
+    present = set(pq.read_schema(source).names)
+    source.seek(0)
+    data = pq.read_table(source, columns=[c for c in columns if c in present],
+                         use_threads=False)
+    for column in columns:
+        if column not in present:
+            data = data.append_column(column, pa.nulls(data.num_rows))
+    return data
 
 
 def read_file(path: str, columns=None) -> pa.Table:

@@ -98,8 +98,7 @@ def _rows_of(path, spec) -> list:
 
 
 def _rows_of_column(path, column) -> list:
-    data = read_file(path)
-    return data[column].to_pylist() if column in data.schema.names else []
+    return read_file(path, columns=[column])[column].to_pylist()
 
 
 def files_holding(output, table, key, keys) -> list:

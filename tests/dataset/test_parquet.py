@@ -28,3 +28,16 @@ def test_rows_follow_the_pinned_schema_and_carry_its_version():
 
 def test_empty_tables_are_valid():
     assert rows_to_table([], ARTICLES).num_rows == 0
+
+
+def test_a_column_added_since_a_file_was_written_reads_as_null():
+    import pyarrow as pa
+
+    from dataset.parquet import decode
+    older = pa.table({"article_id": ["a", "b"], "url": ["u1", "u2"]})   # before warc_record_id
+    sink = io.BytesIO()
+    pq.write_table(older, sink)
+    data = decode(sink.getvalue(), columns=["article_id", "warc_record_id"])
+    assert data.column_names == ["article_id", "warc_record_id"]
+    assert data.to_pylist() == [{"article_id": "a", "warc_record_id": None},
+                                {"article_id": "b", "warc_record_id": None}]
