@@ -33,6 +33,17 @@ def test_structured_dates_from_graph_and_meta():
     assert dates["text"] == ("2024-03-01", None)
 
 
+def test_an_article_that_is_the_main_entity_of_a_web_page():
+    # Frankfurter Rundschau (fundus test data, tests/fixtures/metadata/README.md): the
+    # NewsArticle is the WebPage's mainEntity; the <time> has no zone
+    tree = lxml_html.fromstring("""<html><head><script type="application/ld+json">
+      {"@context": "http://schema.org", "@type": "WebPage", "mainEntity": {
+        "@type": "NewsArticle", "headline": "Warum Ambrosia in deutschen G\u00e4rten",
+        "datePublished": "2024-04-26T20:44:00+0200"}}</script></head>
+      <body><time datetime="2024-04-26 20:44">26.04.2024, 20:44 Uhr</time></body></html>""")
+    assert structured_dates(tree)["jsonld"] == ("2024-04-26T20:44:00+0200", None)
+
+
 def test_broken_jsonld_is_ignored():
     tree = lxml_html.fromstring('<html><head><script type="application/ld+json">{oops'
                                 '</script></head><body></body></html>')

@@ -61,8 +61,11 @@ def _jsonld_objects(tree):
                 stack.extend(item)
             elif isinstance(item, dict):
                 yield item
-                if "@graph" in item:
-                    stack.append(item["@graph"])
+                # a graph, and the page's main entity (a WebPage whose mainEntity is the
+                # article, as fr.de writes it)
+                for key in ("mainEntity", "@graph"):
+                    if isinstance(item.get(key), (dict, list)):
+                        stack.append(item[key])
 
 
 def _meta_tags(tree):
