@@ -44,6 +44,14 @@ def test_an_article_that_is_the_main_entity_of_a_web_page():
     assert structured_dates(tree)["jsonld"] == ("2024-04-26T20:44:00+0200", None)
 
 
+def test_meta_names_are_read_whatever_their_separators():
+    # Börsen-Zeitung writes article:published:time (fundus test data)
+    tree = lxml_html.fromstring('<html><head><meta name="article:published:time" '
+                                'content="2024-10-23T15:48:15+00:00"><meta name="Last-Mod" '
+                                'content="2024-10-24"></head><body></body></html>')
+    assert structured_dates(tree)["meta"] == ("2024-10-23T15:48:15+00:00", "2024-10-24")
+
+
 def test_broken_jsonld_is_ignored():
     tree = lxml_html.fromstring('<html><head><script type="application/ld+json">{oops'
                                 '</script></head><body></body></html>')

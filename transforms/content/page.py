@@ -44,6 +44,10 @@ _META_PUBLISHED = ("article:published_time", "og:article:published_time", "datep
                    "sailthru.date", "parsely-pub-date", "date")
 _META_UPDATED = ("article:modified_time", "og:updated_time", "datemodified", "lastmod",
                  "dc.date.modified")
+def _meta_key(name: str) -> str:
+    return re.sub(r"[\s_:.\-]", "", name)
+
+
 _JSONLD_TYPES = ("article", "newsarticle", "reportagenewsarticle", "blogposting", "webpage",
                  "analysisnewsarticle", "opinionnewsarticle", "liveblogposting", "report")
 
@@ -188,8 +192,13 @@ def structured_dates(tree, meta=None, article=None):
     found = {}
     if article and article.get("datePublished"):
         found["jsonld"] = (article.get("datePublished"), article.get("dateModified"))
-    published = next((meta[n] for n in _META_PUBLISHED if meta.get(n)), None)
-    updated = next((meta[n] for n in _META_UPDATED if meta.get(n)), None)
+    # spelt with any separators: "article:published:time" (Börsen-Zeitung) is
+    # article:published_time
+    spelt = {}
+    for name, value in meta.items():
+        spelt.setdefault(_meta_key(name), value)
+    published = next((spelt[k] for k in map(_meta_key, _META_PUBLISHED) if spelt.get(k)), None)
+    updated = next((spelt[k] for k in map(_meta_key, _META_UPDATED) if spelt.get(k)), None)
     if published or updated:
         found["meta"] = (published, updated)
     times = tree.xpath("//time[@datetime]/@datetime")
