@@ -18,6 +18,7 @@ from transforms.fetch import FetchArticles
 from transforms.grouping import GroupArticles, GroupArticlesStreaming, SignTexts
 from transforms.language import DetectLanguage
 from transforms.normalise import NormaliseMetadata
+from transforms.pages import KeepPages
 from transforms.progress import TapProgress
 from transforms.publish import PublishRun, RunOutputs
 from transforms.seen import ARTICLES, BAD_ENTRIES, LINKS, DropSeen, DropSeenByState
@@ -109,14 +110,16 @@ class Newsbeam(beam.PTransform):
     def expand(self, pbegin):
         cfg, mode = self.cfg, self.mode
         seen = pbegin | "ReadSeen" >> ReadSeen(cfg.output)
+        keep = KeepPages(cfg.staging, cfg.run_id, mode.window) if cfg.policy.keep_pages \
+            else None
         feeds = (pbegin | "ListFeeds" >> mode.list_feeds()
                  | "ReadFeeds" >> ReadFeeds(cfg.policy, cfg.run_id, mode.known_feeds(pbegin),
                                             cfg.same_site_links, cfg.fetch_threads,
-                                            cfg.streaming, cfg.recent))
+                                            cfg.streaming, cfg.recent, keep))
         links = feeds.entries | "DropSeenLinks" >> mode.drop_seen(seen.links, LINKS)
         bad = feeds.bad_entries | "DropSeenBadEntries" >> mode.drop_seen(seen.links, BAD_ENTRIES)
         fetched = links.fresh | "FetchArticles" >> FetchArticles(
-            cfg.policy, cfg.fetch_threads, cfg.streaming, cfg.spread_pages)
+            cfg.policy, cfg.fetch_threads, cfg.streaming, cfg.spread_pages, keep)
         extracted = fetched.pages | "ExtractText" >> ExtractText(
             cfg.extract_timeout, cfg.extract_processes, cfg.fast_extraction)
         normalised = (extracted.pages
@@ -132,7 +135,8 @@ class Newsbeam(beam.PTransform):
                      normalised.rejects),
             skipped=(feeds.skipped, links.skipped, bad.skipped, articles.skipped),
             hosts=(feeds.hosts, fetched.hosts), discovered=(feeds.discovered,),
-            captures=(feeds.captures, fetched.captures) if cfg.policy.keep_pages else ())
+            kept_files=(feeds.kept_files, fetched.kept_files) if keep else (),
+            kept_rows=(feeds.kept_rows, fetched.kept_rows) if keep else ())
         self._tap_progress(feeds, fetched, normalised, run)
         return run | "PublishRun" >> PublishRun(cfg.output, cfg.staging, cfg.run_id,
                                                 cfg.run_info, cfg.shards, mode.window)

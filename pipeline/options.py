@@ -97,8 +97,7 @@ class NewsbeamOptions(PipelineOptions):
         parser.add_argument("--fetch_threads", type=int, default=16,
                             help="Concurrent requests per worker (default 16).")
         parser.add_argument("--shards", type=int, default=1,
-                            help="Files per date partition per run (default 1); with "
-                            "--keep_pages also WARC files per day.")
+                            help="Files per date partition per run (default 1).")
         parser.add_argument("--quiet", action="store_true", default=False,
                             help="No progress line and no summary; errors still go to stderr.")
         parser.add_argument("--no_report", action="store_true", default=False,

@@ -42,7 +42,7 @@ EXAMPLES = {
     "warc_record_id": '"<urn:uuid:6f1c2a0e-93b4-5d0e-8a1f-2b7c4d9e0a31>"',
     "record_id": '"<urn:uuid:6f1c2a0e-93b4-5d0e-8a1f-2b7c4d9e0a31>"', "kind": '"page"',
     "status": "200", "content_type": '"text/html; charset=utf-8"',
-    "warc_file": '"_pages/date=2024-08-01/20240801T150000Z-4c1a9e-00000.warc.gz"',
+    "warc_file": '"_pages/date=2024-08-01/20240801T150000Z-4c1a9e-3f9a0c1b2d4e.warc.gz"',
     "warc_offset": "48213", "warc_length": "18840", "entry_length": "512",
 }
 
@@ -125,7 +125,7 @@ PAGES_SCHEMA = pa.schema([
     _field("status", pa.int32(), "HTTP status of the response.", False),
     _field("content_type", pa.string(), "Its Content-Type header."),
     _field("fetched_at", UTC_TS, "When the response was received (UTC).", False),
-    _field("warc_file", pa.string(), "The WARC file, relative to the dataset root (`_pages/date=YYYY-MM-DD/<run>-<shard>.warc.gz`).", False),
+    _field("warc_file", pa.string(), "The WARC file, relative to the dataset root (`_pages/date=YYYY-MM-DD/<run>-<id>.warc.gz`).", False),
     _field("warc_offset", pa.int64(), "Where the record's gzip member starts in the file.", False),
     _field("warc_length", pa.int64(), "The member's length in bytes.", False),
     _field("entry_length", pa.int64(), "For an article's page: the length of the metadata record right after it (the feed entry's evidence as JSON, for re-extraction)."),

@@ -16,7 +16,7 @@ from transforms.content.discovery import robots_url_of
 from transforms.content.feed import FeedParseError, body_hash, conditional_headers, feed_state
 from transforms.content.source import (DISCOVERING, HOME_PAGE, ROBOTS, entry_count,
                                        read_source)
-from transforms.fetch import CAPTURES, HOSTS, FrontierFn, GroupByHost, Request
+from transforms.fetch import HOSTS, KEPT_FILES, KEPT_ROWS, FrontierFn, GroupByHost, Request
 from transforms.web.urls import UrlError, canonicalize_url, stable_id
 
 REJECTS = "rejects"
@@ -170,8 +170,8 @@ class _FetchSourcesFn(FrontierFn):
     capture_kind = "feed"
 
     def __init__(self, policy, threads, run_id, same_site_links=False,
-                 recent=timedelta(days=3)):
-        super().__init__(policy, threads)
+                 recent=timedelta(days=3), keep=None):
+        super().__init__(policy, threads, keep)
         self.run_id = run_id
         self.same_site_links = same_site_links
         self.recent = recent
@@ -204,23 +204,26 @@ class Feeds(NamedTuple):
     hosts: beam.PCollection         # HostReport
     skipped: beam.PCollection       # Skip of a sitemap entry older than the recency window
     discovered: beam.PCollection    # Discovery
-    captures: beam.PCollection      # Capture (with --keep_pages)
+    kept_files: beam.PCollection    # StagedFile of WARC files (with --keep_pages)
+    kept_rows: beam.PCollection     # their rows of the pages table
 
 
-OUTPUTS = (REJECTS, BAD_ENTRIES, STATES, HOSTS, SKIPPED, DISCOVERED, CAPTURES)
+OUTPUTS = (REJECTS, BAD_ENTRIES, STATES, HOSTS, SKIPPED, DISCOVERED, KEPT_FILES, KEPT_ROWS)
 
 
 class ReadFeeds(beam.PTransform):
     """FeedSpec -> Feeds(entries, rejects, bad_entries, states, hosts, skipped, discovered,
-    captures).
+    kept_files, kept_rows).
 
     known_feeds: (feed_url, FeedState) from earlier runs, for conditional GET (None: none).
     recent: sitemap entries and index children older than this are skipped unrequested.
+    keep: where to keep what was fetched (--keep_pages; transforms/pages.py).
     """
 
     def __init__(self, policy, run_id, known_feeds=None, same_site_links=False, threads=16,
-                 streaming=False, recent=timedelta(days=3)):
+                 streaming=False, recent=timedelta(days=3), keep=None):
         super().__init__()
+        self.keep = keep
         self.policy = policy
         self.run_id = run_id
         self.known_feeds = known_feeds
@@ -246,7 +249,7 @@ class ReadFeeds(beam.PTransform):
                     | f"{label}/ByHost" >> GroupByHost(lambda s: s.url, self.streaming)
                     | f"{label}/FetchAndRead" >> beam.ParDo(
                         _FetchSourcesFn(self.policy, self.threads, self.run_id,
-                                        self.same_site_links, self.recent),
+                                        self.same_site_links, self.recent, self.keep),
                         known_feeds=known)
                     .with_outputs(FOUND, *OUTPUTS, main="entries"))
             rounds.append(read)

@@ -14,7 +14,9 @@ from apache_beam.transforms import trigger
 from apache_beam.transforms.window import GlobalWindow, GlobalWindows, TimestampCombiner
 from apache_beam.utils.windowed_value import WindowedValue
 
+from dataset.publish import StagedFile
 from schemas.records import Capture, FeedEntry, FetchedPage, Reject, Stage
+from transforms.pages import KeepPages, PagesWriter
 from transforms.runtime.memory import limit_fragmentation
 from transforms.web.frontier import Done, Frontier
 from transforms.web.http import Fetcher, decode_html, looks_binary
@@ -23,7 +25,8 @@ from transforms.web.warc import record_id
 
 REJECTS = "rejects"
 HOSTS = "hosts"
-CAPTURES = "captures"
+KEPT_FILES = "kept_files"     # --keep_pages: StagedFile of each WARC file a bundle wrote
+KEPT_ROWS = "kept_rows"       # and the pages table's rows for them
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 PAGE_ACCEPT = "text/html,application/xhtml+xml,*/*;q=0.5"
@@ -94,11 +97,13 @@ class FrontierFn(beam.DoFn):
     """Base of the fetching DoFns: (host, [records]) from GroupByHost in, a frontier per worker
     process across bundles (pacing and robots.txt carry over in a streaming job), results out
     as they finish, each in its record's window, and at the end of a bundle a HostReport of
-    every host it slowed down or gave up on."""
+    every host it slowed down or gave up on. keep: where to keep what was fetched
+    (--keep_pages; transforms/pages.py), each bundle writing its own WARC files."""
 
-    def __init__(self, policy, threads):
+    def __init__(self, policy, threads, keep: Optional[KeepPages] = None):
         self.policy = policy
         self.threads = threads
+        self.keep = keep
 
     def setup(self):
         limit_fragmentation()
@@ -111,6 +116,7 @@ class FrontierFn(beam.DoFn):
 
     def start_bundle(self):
         self.last = (GlobalWindow(), GlobalWindow().max_timestamp())
+        self.kept = PagesWriter(self.keep) if self.keep is not None else None
 
     def submit(self, records, **context):
         """Queue one group's records (each a WindowedValue); yields what has finished
@@ -130,13 +136,15 @@ class FrontierFn(beam.DoFn):
         window, timestamp = self.last
         for report in self.frontier.reports():
             yield beam.pvalue.TaggedOutput(HOSTS, WindowedValue(report, timestamp, [window]))
+        for at, in_window, kept in self.kept.close() if self.kept is not None else ():
+            tag = KEPT_FILES if isinstance(kept, StagedFile) else KEPT_ROWS
+            yield beam.pvalue.TaggedOutput(tag, WindowedValue(kept, at, [in_window]))
 
     def _emit(self, done):
         record, about, window, timestamp = done.tag
-        if done.exchanges:       # --keep_pages: what was sent and received, for the WARC files
-            yield beam.pvalue.TaggedOutput(CAPTURES, WindowedValue(
-                Capture(self.capture_kind, done.exchanges, self.feed_of(record),
-                        self.entry_of(record, done)), timestamp, [window]))
+        if done.exchanges and self.kept is not None:   # what was sent and received
+            self.kept.add(Capture(self.capture_kind, done.exchanges, self.feed_of(record),
+                                  self.entry_of(record, done)), timestamp, window)
         for output in self.outputs(record, about, done):
             if isinstance(output, beam.pvalue.TaggedOutput):
                 yield beam.pvalue.TaggedOutput(
@@ -183,34 +191,38 @@ class _FetchPagesFn(FrontierFn):
 
 
 class Fetched(NamedTuple):
-    pages: beam.PCollection     # FetchedPage
-    rejects: beam.PCollection   # Reject
-    hosts: beam.PCollection     # HostReport
-    captures: beam.PCollection  # Capture (with --keep_pages)
+    pages: beam.PCollection       # FetchedPage
+    rejects: beam.PCollection     # Reject
+    hosts: beam.PCollection       # HostReport
+    kept_files: beam.PCollection  # StagedFile of WARC files (with --keep_pages)
+    kept_rows: beam.PCollection   # their rows of the pages table
 
 
 class FetchArticles(beam.PTransform):
     """FeedEntry -> FetchedPage on `pages`; Rejects on `rejects`; HostReports on `hosts`;
-    with the policy's keep_pages, a Capture of every fetch on `captures`.
+    with `keep`, the WARC files of what was fetched on `kept_files`, their index rows on
+    `kept_rows`.
 
     threads: requests in flight per worker, across all its hosts. spread: reshuffle the pages
     (distributed runners: extraction then uses every worker; locally it would only hold every
     page in memory until all were fetched).
     """
 
-    def __init__(self, policy, threads=16, streaming=False, spread=False):
+    def __init__(self, policy, threads=16, streaming=False, spread=False, keep=None):
         super().__init__()
         self.policy = policy
         self.threads = threads
         self.streaming = streaming
         self.spread = spread
+        self.keep = keep
 
     def expand(self, entries):
         fetched = (entries
                    | "ByHost" >> GroupByHost(lambda e: e.link, self.streaming)
-                   | "Fetch" >> beam.ParDo(_FetchPagesFn(self.policy, self.threads))
-                   .with_outputs(REJECTS, HOSTS, CAPTURES, main="pages"))
+                   | "Fetch" >> beam.ParDo(_FetchPagesFn(self.policy, self.threads, self.keep))
+                   .with_outputs(REJECTS, HOSTS, KEPT_FILES, KEPT_ROWS, main="pages"))
         pages = fetched.pages
         if self.spread:
             pages = pages | "SpreadPages" >> beam.Reshuffle()
-        return Fetched(pages, fetched[REJECTS], fetched[HOSTS], fetched[CAPTURES])
+        return Fetched(pages, fetched[REJECTS], fetched[HOSTS], fetched[KEPT_FILES],
+                       fetched[KEPT_ROWS])

@@ -1,121 +1,122 @@
-"""WritePages: what a run fetched (--keep_pages), as WARC files with an index table, staged
-like every other file and published with the run; ReadKeptPages: those pages again, for
-`newsbeam reprocess`.
+"""What a run fetched (--keep_pages), as WARC files with an index table, staged like every
+other file and published with the run; ReadKeptPages: those pages again, for `newsbeam
+reprocess`.
 
-Records are serialised where they were fetched (transforms/web/warc.py); here they are grouped
-by day and shard and each group becomes one file, `_pages/date=YYYY-MM-DD/<unit>-<shard>.warc.gz`.
-The writer knows where each record starts, so the `pages` table gives every record's file,
-offset and length: a reader seeks there and reads one gzip member, as CDX indexes do.
+Records are serialised where they were fetched (transforms/web/warc.py) and appended there, by
+the fetching DoFn, to a file per bundle, publish unit and day:
+`_pages/date=YYYY-MM-DD/<unit>-<id>.warc.gz`. Nothing waits in memory for a shuffle: a bundle
+holds its open files only. The writer knows where each record starts, so the `pages` table
+gives every record's file, offset and length: a reader seeks there and reads one gzip member,
+as CDX indexes do.
 """
 import io
+import uuid
+from dataclasses import dataclass
 from datetime import timezone
-from typing import NamedTuple
+from typing import Optional
 
 import apache_beam as beam
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.transforms.window import GlobalWindow, IntervalWindow
+from apache_beam.utils.timestamp import Duration, Timestamp
 
 from dataset.layout import PAGES
 from dataset.pages import read_member
 from dataset.publish import PublishError, StagedFile
 from schemas.records import Capture, FeedEntry, FetchedPage, Reject, Stage
-from transforms.web.urls import stable_id
 from transforms.web.http import decode_html
 from transforms.web.warc import (entry_record, read_metadata, read_response, records_of,
                                  warcinfo_record)
 from transforms.write import window_token
 
-ROWS = "rows"
 REJECTS = "rejects"
 
 
-def file_key(capture: Capture, shards: int) -> tuple:
-    """(day, shard) of the file a capture goes to: the day it was fetched (UTC), and a shard
-    from its URL, so one page's requests, redirects and retries stay in one file."""
-    first = capture.exchanges[0]
-    day = first.fetched_at.astimezone(timezone.utc).date().isoformat()
-    return day, int(stable_id(capture.exchanges[-1].url)[:8], 16) % max(1, shards)
+@dataclass(frozen=True)
+class KeepPages:
+    """Where the fetching stages keep what they fetch: the run's staging folder, its id, and
+    its publish unit (seconds per window in a streaming job; None in batch)."""
+    staging: str
+    run_id: str
+    window: Optional[float] = None
+
+    def unit_of(self, timestamp):
+        """The publish unit (window) a record of this event time belongs to."""
+        if self.window is None:
+            return GlobalWindow()
+        size = int(self.window * 1_000_000)
+        start = Timestamp(micros=Timestamp.of(timestamp).micros // size * size)
+        return IntervalWindow(start, start + Duration(micros=size))
 
 
-def pages_file(day: str, unit: str, shard: int) -> str:
-    """A WARC file's path under the output root."""
-    return f"{PAGES}/date={day}/{unit}-{shard:05d}.warc.gz"
+class _OpenFile:
+    def __init__(self, keep: KeepPages, unit, day: str, timestamp, window):
+        self.name = f"{keep.run_id}{window_token(unit)}-{uuid.uuid4().hex[:12]}"
+        self.relpath = f"{PAGES}/date={day}/{self.name}.warc.gz"
+        self.staged = FileSystems.join(keep.staging, "pages", self.name + ".warc.gz")
+        self.at = (timestamp, window)   # where its outputs go: a unit's time, a record's window
+        self.rows = []
+        # the records are gzip members already: the filesystem must not compress again
+        self.fh = FileSystems.create(self.staged, compression_type=CompressionTypes.UNCOMPRESSED)
+        self.offset = 0
+        self.write(warcinfo_record(self.name + ".warc.gz", {
+            "software": "newsbeam", "format": "WARC File Format 1.1", "run_id": keep.run_id}))
+
+    def write(self, data: bytes) -> None:
+        self.fh.write(data)
+        self.offset += len(data)
 
 
-class _WriteWarcFn(beam.DoFn):
-    def __init__(self, staging, run_id, run_info):
-        self.staging = staging
-        self.run_id = run_id
-        self.run_info = run_info
+class PagesWriter:
+    """Appends captures' records to WARC files in the run's staging, one per publish unit and
+    day, and makes the index rows; one per bundle of a fetching DoFn."""
 
-    def process(self, element, window=beam.DoFn.WindowParam):
-        (day, shard), captures = element
-        unit = self.run_id + window_token(window)
-        relpath = pages_file(day, unit, shard)
-        staged = FileSystems.join(self.staging, f"pages.{day}.{shard:05d}{window_token(window)}"
-                                                ".warc.gz")
-        name = relpath.rsplit("/", 1)[1]
-        offset, rows = 0, []
+    def __init__(self, keep: KeepPages):
+        self.keep = keep
+        self.files = {}
+
+    def add(self, capture: Capture, timestamp, window) -> None:
+        unit = self.keep.unit_of(timestamp)
+        day = capture.exchanges[0].fetched_at.astimezone(timezone.utc).date().isoformat()
         try:
-            # the records are gzip members already: the filesystem must not compress again
-            with FileSystems.create(staged, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
-                info = warcinfo_record(name, {"software": "newsbeam",
-                                              "format": "WARC File Format 1.1",
-                                              "run_id": self.run_id,
-                                              **{k: str(v) for k, v in self.run_info.items()
-                                                 if k in ("version", "command")}})
-                fh.write(info)
-                offset += len(info)
-                for capture in sorted(captures, key=lambda c: (c.exchanges[0].fetched_at,
-                                                                c.exchanges[0].url)):
-                    records = records_of(capture.exchanges)
-                    if capture.entry is not None:      # right after the page's response
-                        records.append(entry_record(records[-1], capture.entry.to_json()))
-                    for record in records:
-                        fh.write(record.data)
-                        if record.kind == "response":
-                            rows.append({
-                                "record_id": record.record_id, "url": record.url,
-                                "kind": capture.kind, "status": record.status,
-                                "content_type": record.content_type,
-                                "fetched_at": record.fetched_at.astimezone(timezone.utc),
-                                "warc_file": relpath, "warc_offset": offset,
-                                "warc_length": len(record.data), "entry_length": None,
-                                "feed_url": capture.feed_url, "run_id": self.run_id})
-                        elif record.kind == "metadata":
-                            rows[-1]["entry_length"] = len(record.data)
-                        offset += len(record.data)
+            file = self.files.get((unit, day))
+            if file is None:
+                file = self.files[(unit, day)] = _OpenFile(self.keep, unit, day, timestamp,
+                                                           window)
+            records = records_of(capture.exchanges)
+            if capture.entry is not None:          # right after the page's response
+                records.append(entry_record(records[-1], capture.entry.to_json()))
+            for record in records:
+                if record.kind == "response":
+                    file.rows.append({
+                        "record_id": record.record_id, "url": record.url, "kind": capture.kind,
+                        "status": record.status, "content_type": record.content_type,
+                        "fetched_at": record.fetched_at.astimezone(timezone.utc),
+                        "warc_file": file.relpath, "warc_offset": file.offset,
+                        "warc_length": len(record.data), "entry_length": None,
+                        "feed_url": capture.feed_url, "run_id": self.keep.run_id})
+                elif record.kind == "metadata":
+                    file.rows[-1]["entry_length"] = len(record.data)
+                file.write(record.data)
+        except PublishError:
+            raise
         except Exception as exc:  # noqa: BLE001 - every filesystem raises its own kinds
-            raise PublishError(f"cannot write {staged}: {exc}") from exc
-        yield StagedFile("pages", staged, relpath)
-        for row in rows:
-            yield beam.pvalue.TaggedOutput(ROWS, row)
+            raise PublishError(f"cannot write kept pages to {self.keep.staging}: {exc}") from exc
 
-
-class Pages(NamedTuple):
-    staged: beam.PCollection    # StagedFile of each WARC file
-    rows: beam.PCollection      # rows of the pages table
-
-
-class WritePages(beam.PTransform):
-    """Capture -> Pages(staged WARC files, index rows): one file per day and shard (and per
-    window in a streaming job)."""
-
-    def __init__(self, staging: str, run_id: str, run_info: dict, shards: int = 1):
-        super().__init__()
-        self.staging = staging
-        self.run_id = run_id
-        self.run_info = run_info
-        self.shards = shards
-
-    def expand(self, captures):
-        written = (captures
-                   | "ByFile" >> beam.Map(lambda c, n: (file_key(c, n), c), self.shards)
-                   | "GroupByFile" >> beam.GroupByKey()
-                   | "WriteWarc" >> beam.ParDo(_WriteWarcFn(self.staging, self.run_id,
-                                                            self.run_info))
-                   .with_outputs(ROWS, main="staged"))
-        return Pages(written.staged, written[ROWS])
+    def close(self):
+        """[(timestamp, window, StagedFile or index row)] of every file, now complete."""
+        out = []
+        for file in self.files.values():
+            try:
+                file.fh.close()
+            except Exception as exc:  # noqa: BLE001
+                raise PublishError(f"cannot write {file.staged}: {exc}") from exc
+            timestamp, window = file.at
+            out.append((timestamp, window, StagedFile("pages", file.staged, file.relpath)))
+            out += [(timestamp, window, row) for row in file.rows]
+        self.files = {}
+        return out
 
 
 def page_from_members(row: dict, data: bytes) -> FetchedPage:

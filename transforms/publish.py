@@ -13,7 +13,6 @@ from schemas.counts import RunCounts
 from schemas.records import FeedState, Reject
 from schemas.tables import TABLES
 from transforms.counts import CountRun
-from transforms.pages import WritePages
 from transforms.state import seen_from_article, seen_from_reject, seen_from_skip
 from transforms.write import WriteTable, window_token
 
@@ -28,7 +27,8 @@ class RunOutputs(NamedTuple):
     skipped: tuple        # of PCollections of Skip
     hosts: tuple = ()     # of PCollections of HostReport, one per stage that fetches
     discovered: tuple = ()   # of PCollections of Discovery
-    captures: tuple = ()  # of PCollections of Capture (--keep_pages), one per stage that fetches
+    kept_files: tuple = ()   # of PCollections of StagedFile (WARC, --keep_pages), per fetch stage
+    kept_rows: tuple = ()    # of PCollections of pages table rows, per fetch stage
 
 
 def reject_row(reject: Reject, run_id: str) -> dict:
@@ -110,12 +110,12 @@ class PublishRun(beam.PTransform):
         staged = [rows[name] | f"Write/{name}" >> WriteTable(table, self.staging, run_id,
                                                               self.shards)
                   for name, table in TABLES.items() if name in rows]
-        if run.captures:
-            pages = self._into_units(run.captures | "AllCaptures" >> beam.Flatten(),
-                                     "CapturesIntoUnits") \
-                | "WritePages" >> WritePages(self.staging, run_id, self.run_info, self.shards)
-            staged += [pages.staged, pages.rows | "Write/pages" >> WriteTable(
-                TABLES["pages"], self.staging, run_id, self.shards)]
+        if run.kept_files:       # --keep_pages: WARC files written where they were fetched
+            files = run.kept_files | "AllKeptFiles" >> beam.Flatten()
+            rows = run.kept_rows | "AllKeptRows" >> beam.Flatten()
+            staged += [self._into_units(files, "KeptFilesIntoUnits"),
+                       self._into_units(rows, "KeptRowsIntoUnits") | "Write/pages" >> WriteTable(
+                           TABLES["pages"], self.staging, run_id, self.shards)]
         staged = staged | "AllStaged" >> beam.Flatten()
         counts = ((articles, rejects, skipped, feed_states, hosts, discovered)
                   | "AllCounted" >> beam.Flatten()

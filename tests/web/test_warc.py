@@ -117,3 +117,31 @@ def test_decoding_is_bounded_and_garbage_is_an_error():
     with pytest.raises(FetchError) as raised:
         decode_content(b"not gzip", "gzip", 1000)
     assert raised.value.reason == "connection_error"
+
+
+def test_a_bundle_writes_a_file_per_publish_unit_and_its_index(server, tmp_path):
+    from apache_beam.transforms.window import GlobalWindow
+
+    from dataset.publish import StagedFile
+    from schemas.records import Capture, FeedEntry
+    from transforms.pages import KeepPages, PagesWriter
+
+    server.routes["/a"] = Route(b"<p>a</p>")
+    server.routes["/b"] = Route(b"<p>b</p>")
+    a, b = kept(server, "/a", "/b")
+    writer = PagesWriter(KeepPages(str(tmp_path), "run1", window=10))
+    entry = FeedEntry("http://f/", server.url("/a"), "k", title="A")
+    writer.add(Capture("page", a.exchanges, "http://f/", entry), 1.0, GlobalWindow())
+    writer.add(Capture("feed", b.exchanges, "http://f/"), 15.0, GlobalWindow())   # next unit
+    out = writer.close()
+    files = [kept_ for _, _, kept_ in out if isinstance(kept_, StagedFile)]
+    rows = [kept_ for _, _, kept_ in out if not isinstance(kept_, StagedFile)]
+    assert len(files) == 2 and {f.table for f in files} == {"pages"}
+    assert sorted(f.final_relpath.split("/")[-1].split("-w")[1][:15] for f in files) == [
+        "19700101T000000", "19700101T000010"]                  # the unit's window start
+    assert [(r["kind"], r["entry_length"] is not None) for r in rows] == [("page", True),
+                                                                         ("feed", False)]
+    for file, row in zip(files, rows):
+        with open(file.staged_path, "rb") as fh:
+            page = read_response(fh, row["warc_offset"])
+        assert page.url == row["url"] and row["warc_file"] == file.final_relpath
