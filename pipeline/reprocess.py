@@ -27,10 +27,10 @@ from dataset.layout import day_partition_patterns, partition_of, staging_dir, ta
 from dataset.pages import kept_pages
 from dataset.parquet import for_readers, read_file, read_table, to_parquet_bytes
 from dataset.publish import StagedFile, publish, recover, write_bytes
+from schemas.records import Article
 from schemas.tables import TABLES
-from transforms.dedup.fingerprints import analyse
 from transforms.dedup.index import index_row, signature_from_row
-from transforms.dedup.rules import Signature, group_in_memory
+from transforms.dedup.rules import group_in_memory, signature_of
 from transforms.extract import ExtractText
 from transforms.grouping import INDEX_DAYS, day_of
 from transforms.language import DetectLanguage
@@ -93,8 +93,7 @@ def merged(old: dict, new: dict) -> tuple:
 
 def _rows_of(path, spec) -> list:
     """A file's rows in the current schema (columns added since it was written: null)."""
-    return [{name: row.get(name) for name in spec.schema.names}
-            for row in read_file(path).to_pylist()]
+    return read_file(path, columns=list(spec.schema.names)).to_pylist()
 
 
 def _rows_of_column(path, column) -> list:
@@ -127,16 +126,14 @@ def rewrite(table, paths, key, replacements, staging, rid) -> list:
     return staged
 
 
-def signature_of_row(article: dict) -> Signature:
+def _signature(article: dict):
     """What grouping knows of an article row whose text is judged again (as a new one)."""
-    return Signature(article["article_id"], article["source_domain"] or "",
-                     article["published_at"] or article["fetched_at"], article["word_count"],
-                     analyse(article["text"]))
+    return signature_of(Article(article, url_key=""))
 
 
 def signature_row(article: dict, old: dict) -> dict:
     """An article's signature row for its current text and copy group and story."""
-    return index_row(signature_of_row(article), article["dup_id"], article["story_id"],
+    return index_row(_signature(article), article["dup_id"], article["story_id"],
                      old["run_id"])
 
 
@@ -144,7 +141,7 @@ def rejudge(output, articles: list) -> dict:
     """{article_id: (dup_id, story_id)} for articles whose text changed, judged as a run
     judges a new article: against the written articles of the days around theirs (their
     ids fixed), by the batch stage's rules."""
-    new = [signature_of_row(a) for a in articles]
+    new = [_signature(a) for a in articles]
     ids = {s.article_id for s in new}
     days = {day_of(s) for s in new}
     patterns = sorted({pattern for day in days for pattern in day_partition_patterns(
@@ -162,9 +159,10 @@ def reprocess(output, since=None, until=None, options=None, now=None, **stage_op
     rid = "reprocess-" + now.strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
     output = output.rstrip("/")
     recover(output)
-    written = {r for path in (m.path for metas in table_files(output, "articles").values()
-                              for m in metas)
-               for r in _rows_of_column(path, "warc_record_id") if r}
+    # each articles file's page records, read once
+    records_in = {m.path: set(_rows_of_column(m.path, "warc_record_id")) - {None}
+                  for metas in table_files(output, "articles").values() for m in metas}
+    written = set().union(*records_in.values())
     pages = [p for p in kept_pages(output, since, until) if p["record_id"] in written]
     manifest = {"reprocess_id": rid, "started_at": now.isoformat(), "since": since,
                 "until": until, "pages": len(pages), "rows_changed": 0, "unchanged": 0,
@@ -177,7 +175,7 @@ def reprocess(output, since=None, until=None, options=None, now=None, **stage_op
     manifest["rejected_by_reason"] = dict(Counter(r["reason"] for r in failed))
     by_record = {r["warc_record_id"]: r for r in new}
     spec = TABLES["articles"]
-    holding = files_holding(output, "articles", "warc_record_id", set(by_record))
+    holding = [path for path, ids in records_in.items() if not ids.isdisjoint(by_record)]
     changes, changed, retexted, before = Counter(), {}, [], {}
     for path in holding:
         for row in _rows_of(path, spec):
@@ -199,8 +197,7 @@ def reprocess(output, since=None, until=None, options=None, now=None, **stage_op
                     unchanged=len(new) - len(changed))
     if not changed:          # recorded all the same: what was checked, and that it held
         return publish(output, rid, f"{UNIT}/{rid}", [], manifest)
-    articles = [p for p in holding
-                if not set(changed).isdisjoint(_rows_of_column(p, "warc_record_id"))]
+    articles = [path for path in holding if not records_in[path].isdisjoint(changed)]
     # the signature rows of those whose signature changes with them
     by_article = {row["article_id"]: row for row in changed.values()
                   if any(row[c] != before[row["warc_record_id"]][c] for c in SIGNED)}

@@ -111,11 +111,12 @@ class PublishRun(beam.PTransform):
                                                               self.shards)
                   for name, table in TABLES.items() if name in rows]
         if run.kept_files:       # --keep_pages: WARC files written where they were fetched
-            files = run.kept_files | "AllKeptFiles" >> beam.Flatten()
-            rows = run.kept_rows | "AllKeptRows" >> beam.Flatten()
-            staged += [self._into_units(files, "KeptFilesIntoUnits"),
-                       self._into_units(rows, "KeptRowsIntoUnits") | "Write/pages" >> WriteTable(
-                           TABLES["pages"], self.staging, run_id, self.shards)]
+            kept_files = run.kept_files | "AllKeptFiles" >> beam.Flatten()
+            kept_rows = run.kept_rows | "AllKeptRows" >> beam.Flatten()
+            staged += [self._into_units(kept_files, "KeptFilesIntoUnits"),
+                       self._into_units(kept_rows, "KeptRowsIntoUnits")
+                       | "Write/pages" >> WriteTable(TABLES["pages"], self.staging, run_id,
+                                                     self.shards)]
         staged = staged | "AllStaged" >> beam.Flatten()
         counts = ((articles, rejects, skipped, feed_states, hosts, discovered)
                   | "AllCounted" >> beam.Flatten()

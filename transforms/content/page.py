@@ -44,10 +44,15 @@ _META_PUBLISHED = ("article:published_time", "og:article:published_time", "datep
                    "sailthru.date", "parsely-pub-date", "date")
 _META_UPDATED = ("article:modified_time", "og:updated_time", "datemodified", "lastmod",
                  "dc.date.modified")
+
+
 def _meta_key(name: str) -> str:
+    """A meta name without separators: "article:published:time" is article:published_time."""
     return re.sub(r"[\s_:.\-]", "", name)
 
 
+_PUBLISHED_KEYS = tuple(map(_meta_key, _META_PUBLISHED))
+_UPDATED_KEYS = tuple(map(_meta_key, _META_UPDATED))
 _JSONLD_TYPES = ("article", "newsarticle", "reportagenewsarticle", "blogposting", "webpage",
                  "analysisnewsarticle", "opinionnewsarticle", "liveblogposting", "report")
 
@@ -173,8 +178,10 @@ def labelled_authors(tree):
     the element right after it. Only the first such field counts (later ones belong to
     teasers)."""
     for label in tree.xpath("//strong | //b | //dt | //th | //span | //label"):
-        own = " ".join((label.text_content() or "").split())
-        if len(own) > 40 or not _AUTHOR_LABEL.fullmatch(own) or len(label):
+        if len(label):                    # markup inside: no label of a field
+            continue
+        own = " ".join((label.text or "").split())
+        if len(own) > 40 or not _AUTHOR_LABEL.fullmatch(own):
             continue
         name = " ".join((label.tail or "").split()).lstrip(":").strip()
         if not name:
@@ -192,13 +199,11 @@ def structured_dates(tree, meta=None, article=None):
     found = {}
     if article and article.get("datePublished"):
         found["jsonld"] = (article.get("datePublished"), article.get("dateModified"))
-    # spelt with any separators: "article:published:time" (Börsen-Zeitung) is
-    # article:published_time
-    spelt = {}
+    spelt = {}                            # names spelt with any separators (Börsen-Zeitung)
     for name, value in meta.items():
         spelt.setdefault(_meta_key(name), value)
-    published = next((spelt[k] for k in map(_meta_key, _META_PUBLISHED) if spelt.get(k)), None)
-    updated = next((spelt[k] for k in map(_meta_key, _META_UPDATED) if spelt.get(k)), None)
+    published = next((spelt[k] for k in _PUBLISHED_KEYS if spelt.get(k)), None)
+    updated = next((spelt[k] for k in _UPDATED_KEYS if spelt.get(k)), None)
     if published or updated:
         found["meta"] = (published, updated)
     times = tree.xpath("//time[@datetime]/@datetime")

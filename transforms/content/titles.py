@@ -63,14 +63,20 @@ def _join(parts, seps):
     return out
 
 
-def _decorated(title, plain):
-    """Whether `title` is `plain` with a label after it ("Headline - Samastipur News")."""
-    parts, seps = _SEPARATOR.split(title), _SEPARATOR.findall(title)
+def _ends_with_label(title, plain, separators=_SEPARATOR, max_words=None):
+    """Whether `title` is `plain` with a segment after it (of at most `max_words` words)."""
+    parts, seps = separators.split(title), separators.findall(title)
     return bool(plain) and len(parts) > 1 and \
+        (max_words is None or len(parts[-1].split()) <= max_words) and \
         _key(plain) == _key(_join(parts[:-1], seps[:-1]))
 
 
-_LABEL = re.compile(r"\s+[|\-–—·•»]{1,2}\s+|\s*[｜|]\s*")
+def _decorated(title, plain):
+    """Whether `title` is `plain` with a label after it ("Headline - Samastipur News")."""
+    return _ends_with_label(title, plain)
+
+
+_LABEL = re.compile(r"\s+[|\-–—·•»]{1,2}\s+|\s*[｜|]\s*")     # _SEPARATOR without colons
 
 
 def _labelled_copy(title, other):
@@ -79,13 +85,11 @@ def _labelled_copy(title, other):
     section before it behind a bar ("Opinion | Headline"). A colon is no label's separator:
     "Tariffs: what you need to know" is a headline of its own, "Climate change: ..." keeps
     its kicker."""
-    parts, seps = _LABEL.split(title), _LABEL.findall(title)
-    if not other or len(parts) < 2:
-        return False
-    if len(parts[-1].split()) <= 3 and _key(other) == _key(_join(parts[:-1], seps[:-1])):
+    if _ends_with_label(title, other, _LABEL, max_words=3):
         return True
-    return "|" in seps[0] and len(parts[0].split()) <= 3 and \
-        _key(other) == _key(_join(parts[1:], seps[1:]))
+    parts, seps = _LABEL.split(title), _LABEL.findall(title)
+    return bool(other) and len(parts) > 1 and "|" in seps[0] and len(parts[0].split()) <= 3 \
+        and _key(other) == _key(_join(parts[1:], seps[1:]))
 
 
 _KICKER = re.compile(r"\s*:\s+|\s+[-–—|]\s+")

@@ -12,7 +12,7 @@ import ssl
 import threading
 import time
 import zlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -219,12 +219,9 @@ class Fetcher:
             path += "?" + parts.query
         send = {"User-Agent": self.policy.user_agent, "Accept-Encoding": "gzip, deflate",
                 "Accept": "*/*", "Host": parts.netloc, **headers}
-        response = self._send(pool, path, send, url, on_send)
-        if response.exchange is not None:
-            response.exchange = replace(response.exchange, ip=ip)
-        return response
+        return self._send(pool, path, send, url, on_send, ip)
 
-    def _send(self, pool, path, send, url, on_send=None):
+    def _send(self, pool, path, send, url, on_send=None, ip=""):
         started = time.monotonic()
         raw = None
         capture = self.policy.keep_pages
@@ -268,7 +265,7 @@ class Fetcher:
                 response.exchange = Exchange(
                     url, path, tuple(send.items()), raw.status, raw.reason or "",
                     f"HTTP/{raw.version // 10}.{raw.version % 10}" if raw.version else "HTTP/1.1",
-                    tuple(raw.headers.items()), body, response.fetched_at)
+                    tuple(raw.headers.items()), body, response.fetched_at, ip)
                 body = decode_content(body, raw.headers.get("content-encoding", ""),
                                       self.policy.max_body_bytes, raw.status, url)
             if raw.status < 300:

@@ -36,14 +36,17 @@ class SerialisedRecord:
     data: bytes
 
 
-def record_id(exchange: Exchange, kind: str = "response") -> str:
-    """<urn:uuid:...> of an exchange's request or response record, the same on every worker."""
-    name = f"{kind} {exchange.url} {exchange.fetched_at.isoformat()} {exchange.status}"
+def _urn(name: str) -> str:
     return f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}>"
 
 
-def _warc_date(exchange: Exchange) -> str:
-    return exchange.fetched_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def record_id(exchange: Exchange, kind: str = "response") -> str:
+    """<urn:uuid:...> of an exchange's request or response record, the same on every worker."""
+    return _urn(f"{kind} {exchange.url} {exchange.fetched_at.isoformat()} {exchange.status}")
+
+
+def _warc_date(when) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _serialise(record) -> bytes:
@@ -61,11 +64,12 @@ def exchange_records(exchange: Exchange) -> list:
         exchange.url, "request", payload=io.BytesIO(b""),
         http_headers=StatusAndHeaders(f"GET {path} HTTP/1.1", list(exchange.request_headers),
                                       is_http_request=True),
-        warc_headers_dict={"WARC-Record-ID": request_id, "WARC-Date": _warc_date(exchange),
+        warc_headers_dict={"WARC-Record-ID": request_id,
+                           "WARC-Date": _warc_date(exchange.fetched_at),
                            "WARC-Concurrent-To": response_id})
     headers = [(_ORIGINAL + name if name.lower() in _DECHUNKED else name, value)
                for name, value in exchange.response_headers]
-    warc_headers = {"WARC-Record-ID": response_id, "WARC-Date": _warc_date(exchange)}
+    warc_headers = {"WARC-Record-ID": response_id, "WARC-Date": _warc_date(exchange.fetched_at)}
     if exchange.ip:
         warc_headers["WARC-IP-Address"] = exchange.ip
     response = writer.create_warc_record(
@@ -86,13 +90,12 @@ def entry_record(response: SerialisedRecord, entry: dict) -> SerialisedRecord:
     dates, authors, ...) as JSON, which re-extraction needs and the page does not hold."""
     writer = WARCWriter(io.BytesIO(), gzip=True)
     body = json.dumps(entry, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    name = f"metadata {response.record_id}"
-    record_id_ = f"<urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}>"
+    record_id_ = _urn(f"metadata {response.record_id}")
     record = writer.create_warc_record(
         response.url, "metadata", payload=io.BytesIO(body), length=len(body),
         warc_content_type="application/json",
         warc_headers_dict={"WARC-Record-ID": record_id_,
-                           "WARC-Date": response.fetched_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                           "WARC-Date": _warc_date(response.fetched_at),
                            "WARC-Concurrent-To": response.record_id})
     return SerialisedRecord(record_id_, "metadata", response.url, None, "application/json",
                             response.fetched_at, _serialise(record))
