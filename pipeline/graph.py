@@ -44,6 +44,7 @@ class RunConfig:
     recent: timedelta = timedelta(days=3)   # sitemap entries older than this: too_old
     spread_pages: bool = False   # reshuffle fetched pages (distributed runners)
     fast_extraction: bool = False
+    semantic_stories: bool = False   # the embedding tier of the story rule
     streaming: bool = False
     feeds_path: str = ""
     poll_interval: float = 300
@@ -70,7 +71,8 @@ class Batch:
         return DropSeen(seen_keys, kind)
 
     def group_articles(self):
-        return GroupArticles(self.cfg.run_id, self.cfg.output)
+        return GroupArticles(self.cfg.run_id, self.cfg.output,
+                             semantic=self.cfg.semantic_stories)
 
 
 class Streaming:
@@ -126,7 +128,7 @@ class Newsbeam(beam.PTransform):
                       | "DetectLanguage" >> DetectLanguage(cfg.language_detector)
                       | "NormaliseMetadata" >> NormaliseMetadata(cfg.run_id))
         articles = (normalised.articles
-                    | "SignTexts" >> SignTexts()
+                    | "SignTexts" >> SignTexts(cfg.semantic_stories)
                     | "DropSeenArticles" >> mode.drop_seen(seen.articles, ARTICLES))
         grouped = articles.fresh | "GroupArticles" >> mode.group_articles()
         run = RunOutputs(

@@ -113,6 +113,7 @@ def prepare(argv, progress="", lock=None):
                     recent=timedelta(days=opts.recent_days),
                     spread_pages=not is_local(standard.runner),
                     fast_extraction=opts.fast_extraction,
+                    semantic_stories=opts.semantic_stories,
                     run_info=run_info, streaming=bool(standard.streaming), feeds_path=opts.feeds,
                     poll_interval=opts.poll_interval, window=opts.window,
                     run_duration=opts.run_duration, state_ttl=opts.state_ttl,

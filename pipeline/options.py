@@ -8,6 +8,7 @@ from apache_beam.options.pipeline_options import (PipelineOptions, StandardOptio
                                                   _BeamArgumentParser)
 
 from transforms.content.feedlist import FeedListError, read_feed_list
+from transforms.dedup.semantic import missing_extra
 from transforms.web.http import DEFAULT_USER_AGENT, FetchPolicy
 
 
@@ -79,6 +80,11 @@ class NewsbeamOptions(PipelineOptions):
                             help="trafilatura without its fallback extractors: about 30%% less "
                             "extraction CPU and the same F1 on the article-extraction benchmark, "
                             "but much less text on a few pages (2%% of those measured).")
+        parser.add_argument("--semantic_stories", action="store_true", default=False,
+                            help="Also link English write-ups of one event that share no "
+                            "quotation, by sentence embeddings (all-MiniLM-L6-v2, on the CPU; "
+                            "needs pip install 'newsbeam[semantic]'; about 35 ms and 0.9 GB "
+                            "per worker).")
         parser.add_argument("--keep_pages", action="store_true", default=False,
                             help="Keep every page and feed response as received, in WARC files "
                             "published with the run (_pages/), indexed by the pages table; "
@@ -225,6 +231,9 @@ def validate(options):
         if value is None or value < 0:
             raise OptionsError(f"{flag} must be 0 or more (got {value})")
     allowed_networks(opts.allow_networks)
+    missing = opts.semantic_stories and missing_extra()
+    if missing:
+        raise OptionsError(missing)
     if opts.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise OptionsError(f"--log_level must be DEBUG, INFO, WARNING or ERROR (got {opts.log_level})")
     if options.view_as(StandardOptions).streaming:

@@ -190,6 +190,7 @@ class TextSignature:
     quoted: tuple
     quoted_shingles: tuple
     terms: tuple          # ((bucket, count), ...), most frequent first
+    embedding: Optional[bytes] = None   # --semantic_stories: see transforms/dedup/semantic.py
 
 
 # One row of the articles table: ARTICLE_SCHEMA's columns (schemas/tables.py) by name.

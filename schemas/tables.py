@@ -12,8 +12,9 @@ from typing import Optional
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.3"  # 1.1: title_source, agencies, published_date, date_precision;
-#                         1.2: _state/feeds kind; 1.3: articles warc_record_id, the pages table
+SCHEMA_VERSION = "1.4"  # 1.1: title_source, agencies, published_date, date_precision;
+#                         1.2: _state/feeds kind; 1.3: articles warc_record_id, the pages table;
+#                         1.4: _state/signatures embedding
 
 UTC_TS = pa.timestamp("us", tz="UTC")
 
@@ -145,6 +146,8 @@ SIGNATURE_SCHEMA = pa.schema([
     _field("quoted_shingles", pa.list_(pa.int64()), "Hashes of quoted word 5-grams."),
     _field("term_buckets", pa.list_(pa.int32()), "Hashed content words."),
     _field("term_counts", pa.list_(pa.int32()), "Their counts."),
+    _field("embedding", pa.list_(pa.float32()),
+           "Unit sentence embedding of title and lead (--semantic_stories, English), else null."),
     _field("run_id", pa.string(), "The run that wrote it.", False),
 ])
 

@@ -8,7 +8,9 @@ PYTHON="${PYTHON:-python3}"
 EXTRAS="${EXTRAS:-}"
 stamp="$VENV/.newsbeam-installed${EXTRAS:+-$EXTRAS}"
 # An install with the test extras also satisfies a plain run.
-[ -z "$EXTRAS" ] && [ -f "$VENV/.newsbeam-installed-test" ] && stamp="$VENV/.newsbeam-installed-test"
+for tested in "$VENV"/.newsbeam-installed-test*; do
+  [ -z "$EXTRAS" ] && [ -f "$tested" ] && stamp="$tested"
+done
 if [ ! -x "$VENV/bin/python" ]; then
   echo "newsbeam: creating virtualenv in $VENV (first run only)" >&2
   "$PYTHON" -m venv "$VENV"

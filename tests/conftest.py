@@ -152,6 +152,25 @@ def seed_texts():
     return jns, toi, copy
 
 
+def story_fixtures():
+    """{name: {"url", "text", ...}}: real article bodies for the story rules (fixtures/stories)."""
+    import json
+    return json.loads((FIXTURES / "stories" / "articles.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The semantic tier's model. Skipped without the extra, except where
+    NEWSBEAM_REQUIRE_SEMANTIC is set (CI), where a missing extra fails."""
+    from transforms.dedup.semantic import load_encoder, missing_extra
+    missing = missing_extra()
+    if missing:
+        if os.environ.get("NEWSBEAM_REQUIRE_SEMANTIC"):
+            pytest.fail("NEWSBEAM_REQUIRE_SEMANTIC is set: " + missing)
+        pytest.skip(missing)
+    return load_encoder()
+
+
 PYTHON = sys.executable
 
 

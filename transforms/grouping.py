@@ -14,6 +14,7 @@ from typing import NamedTuple
 import apache_beam as beam
 from apache_beam.coders import PickleCoder
 from apache_beam.io import fileio
+from apache_beam.ml.inference.base import ModelHandler, RunInference
 from apache_beam.transforms.window import GlobalWindows
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
 from apache_beam.utils.windowed_value import WindowedValue
@@ -26,9 +27,12 @@ from transforms.dedup.fingerprints import analyse
 from transforms.dedup.index import (OVER_CAP, fragment_pairs, index_row, packed_terms, posting,
                                     signature_from_row, unpack_posting, unpacked_terms)
 from transforms.dedup.rules import (MAX_DOCS_PER_HASH, MAX_DOCS_PER_SITE, STORY_HOURS,
-                                    assign_groups, closest_hours, group_in_memory,
-                                    is_boilerplate, is_copy, is_story, quotes_enough,
-                                    signature_of, split_exact_copies, text_key, tfidf_cosine)
+                                    assign_groups, closest_hours, embedding_bands,
+                                    group_in_memory, is_boilerplate, is_copy,
+                                    is_semantic_story, is_story, quotes_enough, signature_of,
+                                    split_exact_copies, text_key, tfidf_cosine)
+from transforms.dedup.semantic import (BATCH, embed, embedding_input, load_encoder,
+                                       similarity, wants_embedding)
 
 INDEX_DAYS = 3                   # a run compares its articles with this many days either side
 
@@ -49,11 +53,50 @@ def sign_text(article: Article) -> Article:
     return replace(article, signature=analyse(article.row["text"]))
 
 
+def embed_articles(model, articles: list) -> list:
+    """The articles, those in the model's language with the embedding of their title and lead
+    in their signature, computed in one batch."""
+    chosen = [a for a in articles if wants_embedding(a.row["language"])]
+    vectors = embed(model, [embedding_input(a.row["title"], a.row["text"]) for a in chosen]) \
+        if chosen else []
+    by_id = {id(a): v for a, v in zip(chosen, vectors)}
+    return [replace(a, signature=replace(a.signature, embedding=by_id[id(a)]))
+            if id(a) in by_id else a for a in articles]
+
+
+class ArticleEncoder(ModelHandler):
+    """RunInference's handler for the semantic tier: Beam batches the articles and loads the
+    model once per worker process."""
+
+    def __init__(self):
+        super().__init__(min_batch_size=1, max_batch_size=BATCH)
+
+    def load_model(self):
+        return load_encoder()
+
+    def run_inference(self, batch, model, inference_args=None):
+        return embed_articles(model, list(batch))
+
+    def get_num_bytes(self, batch):
+        return sum(len(a.row["text"] or "") for a in batch)
+
+    def get_metrics_namespace(self):
+        return "newsbeam.semantic"
+
+
 class SignTexts(beam.PTransform):
-    """Article -> the same Article with its text signature."""
+    """Article -> the same Article with its text signature (and, with `semantic`, the embedding
+    of English articles)."""
+
+    def __init__(self, semantic=False):
+        super().__init__()
+        self.semantic = semantic
 
     def expand(self, articles):
-        return articles | "Sign" >> beam.Map(sign_text)
+        signed = articles | "Sign" >> beam.Map(sign_text)
+        if self.semantic:
+            signed = signed | "Embed" >> RunInference(ArticleEncoder())
+        return signed
 
 
 def _attach(article: Article, assignment: dict) -> Article:
@@ -258,6 +301,13 @@ def _assign(_, signatures, copy_edges, story_edges):
     yield from assign_groups(signatures, copy_edges, story_edges).items()
 
 
+def _semantic_edge(joined: Joined):
+    """a, b: each end's (member times, embedding)."""
+    (times_a, embedding_a), (times_b, embedding_b) = joined.a, joined.b
+    if is_semantic_story(closest_hours(times_a, times_b), similarity(embedding_a, embedding_b)):
+        yield joined.pair[0], joined.pair[1], 0
+
+
 def _index_row(sig, assignment, run_id):
     dup_id, story_id = assignment.get(sig.article_id, (sig.article_id, sig.article_id))
     return index_row(sig, dup_id, story_id, run_id)
@@ -270,11 +320,12 @@ class GroupArticles(beam.PTransform):
     cross-run matching).
     """
 
-    def __init__(self, run_id, output=None, index_days=INDEX_DAYS):
+    def __init__(self, run_id, output=None, index_days=INDEX_DAYS, semantic=False):
         super().__init__()
         self.run_id = run_id
         self.output = output
         self.index_days = index_days
+        self.semantic = semantic
 
     def expand(self, articles):
         new = articles | "Signature" >> beam.Map(signature_of)
@@ -318,6 +369,18 @@ class GroupArticles(beam.PTransform):
             | "JoinTopics" >> JoinBothEnds(topics)
             | "StoryEdges" >> beam.FlatMap(_story_edge, df=beam.pvalue.AsDict(df),
                                            n_docs=beam.pvalue.AsSingleton(n_docs)))
+        if self.semantic:
+            embedded = classes.representatives | "Embedded" >> beam.Filter(
+                lambda r: r[0].text.embedding is not None)
+            vectors = embedded | "Vectors" >> beam.Map(
+                lambda r: (r[0].article_id, (r[1], r[0].text.embedding)))
+            semantic_edges = (
+                embedded
+                | "EmbeddingOnly" >> beam.Map(lambda r: r[0])
+                | "SemanticCandidates" >> CandidatePairs(embedding_bands)
+                | "JoinVectors" >> JoinBothEnds(vectors)
+                | "SemanticEdges" >> beam.FlatMap(_semantic_edge))
+            story_edges = (story_edges, semantic_edges) | "AllStoryEdges" >> beam.Flatten()
 
         # Clustering runs on one worker over small records: the text signatures stay behind.
         light = signatures | "Light" >> beam.Map(lambda s: replace(s, text=None))

@@ -8,10 +8,10 @@ from apache_beam.testing.util import assert_that, equal_to
 from apache_beam.transforms import window
 
 from schemas.records import Article
-from tests.conftest import beam_pipeline, seed_texts, streaming_pipeline
+from tests.conftest import beam_pipeline, seed_texts, story_fixtures, streaming_pipeline
 from transforms.dedup.rules import MAX_DOCS_PER_HASH, Signature, group_in_memory, signature_of
 from transforms.grouping import (CandidatePairs, CountKeys, GroupArticles, GroupArticlesStreaming,
-                                 sign_text)
+                                 SignTexts, embed_articles, sign_text)
 
 T = datetime(2024, 8, 1, tzinfo=timezone.utc)
 HOUR = 3600
@@ -125,3 +125,48 @@ def test_late_copies_and_rewrites_join_written_groups_until_the_ttl():
                               ("copy", "toi", "toi"),        # a late copy gets the written dup_id
                               ("jns", "jns", "toi"),         # a rewrite joins the written story
                               ("late", "late", "late")]))    # past the TTL: state has expired
+
+
+def _story_article(name, hours, language="en"):
+    item = story_fixtures()[name]
+    when = T + timedelta(hours=hours)
+    a = article(name, item["text"], when, name.split("-")[1] + ".example", fetched=when)
+    a.row.update(title=item.get("title"), language=language)
+    return a
+
+
+def test_semantic_stories_on_the_runner_embed_and_link_a_rewrite(encoder):
+    """SignTexts embeds through RunInference; GroupArticles links the Assange rewrite, which
+    shares no quote with the first report, and keeps the vectors in its index rows."""
+    articles = [_story_article("assange-bbc", 0), _story_article("assange-albawaba", 3),
+                _story_article("drama-entermedia", 1, "ko"), _story_article("plague-nypost", 2)]
+    with beam_pipeline() as p:
+        out = (p | beam.Create(articles) | SignTexts(semantic=True)
+               | GroupArticles("run1", semantic=True))
+        assert_that(out.articles | beam.Map(ids), equal_to([
+            ("assange-bbc", "assange-bbc", "assange-bbc"),
+            ("assange-albawaba", "assange-albawaba", "assange-bbc"),
+            ("drama-entermedia", "drama-entermedia", "drama-entermedia"),
+            ("plague-nypost", "plague-nypost", "plague-nypost")]))
+        assert_that(out.signatures | beam.Map(
+            lambda r: (r["article_id"], len(r["embedding"] or ()))), equal_to([
+                ("assange-bbc", 384), ("assange-albawaba", 384), ("drama-entermedia", 0),
+                ("plague-nypost", 384)]), label="Index")
+
+
+def test_semantic_stories_in_streaming_link_a_rewrite_in_a_later_window(encoder):
+    bbc, albawaba = (sign_text(_story_article(n, h)) for n, h in
+                     (("assange-bbc", 0), ("assange-albawaba", 5)))
+    bbc, albawaba = embed_articles(encoder, [bbc, albawaba])
+    stream = (TestStream()
+              .advance_watermark_to(T.timestamp())
+              .add_elements([at(0, bbc)])
+              .advance_watermark_to(T.timestamp() + 5 * HOUR)
+              .add_elements([at(5, albawaba)])
+              .advance_watermark_to_infinity())
+    with streaming_pipeline() as p:
+        out = (p | stream | beam.WindowInto(window.FixedWindows(HOUR))
+               | GroupArticlesStreaming(ttl_seconds=72 * HOUR))
+        assert_that(out.articles | beam.Map(ids), equal_to([
+            ("assange-bbc", "assange-bbc", "assange-bbc"),
+            ("assange-albawaba", "assange-albawaba", "assange-bbc")]))

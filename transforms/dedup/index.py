@@ -7,6 +7,7 @@ from datetime import timezone
 
 from schemas.records import TextSignature
 from transforms.dedup.rules import Signature, candidate_pairs
+from transforms.dedup.semantic import as_vector
 
 OVER_CAP = None     # a posting-list fragment standing for a hash already known as boilerplate
 
@@ -55,7 +56,14 @@ def index_row(sig, dup_id, story_id, run_id):
             "fingerprints": list(t.fingerprints), "quoted": list(t.quoted),
             "quoted_shingles": list(t.quoted_shingles),
             "term_buckets": [b for b, _ in t.terms], "term_counts": [n for _, n in t.terms],
+            "embedding": None if t.embedding is None else as_vector(t.embedding).tolist(),
             "run_id": run_id}
+
+
+def _embedding(values):
+    """Stored floats back to the bytes signatures carry (None: not embedded, or a file
+    written before the column existed)."""
+    return None if values is None else array("f", values).tobytes()
 
 
 def signature_from_row(row):
@@ -64,6 +72,7 @@ def signature_from_row(row):
         when = when.replace(tzinfo=timezone.utc)
     text = TextSignature(tuple(row["fingerprints"]), tuple(row["quoted"]),
                          tuple(row["quoted_shingles"]),
-                         tuple(zip(row["term_buckets"], row["term_counts"])))
+                         tuple(zip(row["term_buckets"], row["term_counts"])),
+                         _embedding(row.get("embedding")))
     return Signature(row["article_id"], row["source_domain"], when, row["word_count"], text,
                      row["dup_id"], row["story_id"])

@@ -7,7 +7,10 @@ stories of one site never pair on a shared footer). Each pair is then judged:
 - copy: fingerprint containment >= 0.4 (on real articles, different stories reached 0.21 at
   most, edited copies 0.73 at least);
 - story: published within 72 h, shared quotations (>= 10 quoted 5-shingles or >= 3 quoted
-  fingerprints) and a TF-IDF cosine >= 0.4; or very strong quote overlap (>= 30) and cosine >= 0.3.
+  fingerprints) and a TF-IDF cosine >= 0.4; or very strong quote overlap (>= 30) and cosine >= 0.3;
+  or, with the semantic tier (--semantic_stories), sentence embeddings at cosine >= 0.85
+  (candidates from their LSH bands, transforms/dedup/semantic.py). A semantic edge weighs 0:
+  where a group has lexical edges to two leads, the quotes decide.
 
 Copies merge transitively. Stories form around lead articles: a copy group joins a story only
 through a direct edge to its lead, and two leads never merge, so a roundup quoting three stories
@@ -28,6 +31,7 @@ import xxhash
 
 from schemas.records import Article, TextSignature
 from transforms.dedup.fingerprints import analyse, containment
+from transforms.dedup.semantic import bands, similarity
 
 MAX_DOCS_PER_HASH = 100          # above this a hash is boilerplate (or too costly to pair)
 MAX_DOCS_PER_SITE = 5            # a hash in this many articles of one site is its boilerplate
@@ -36,6 +40,7 @@ MIN_SHARED = 2
 STORY_HOURS = 72
 STORY_QUOTES, STORY_QUOTED_FPS, STORY_COSINE = 10, 3, 0.40
 STRONG_QUOTES, STRONG_COSINE = 30, 0.30
+SEMANTIC_COSINE = 0.85
 
 _NEVER = datetime.max.replace(tzinfo=timezone.utc)
 
@@ -108,6 +113,15 @@ def is_story(quotes, quoted_fps, hours_apart, cosine):
     if (quotes >= STORY_QUOTES or quoted_fps >= STORY_QUOTED_FPS) and cosine >= STORY_COSINE:
         return True
     return quotes >= STRONG_QUOTES and cosine >= STRONG_COSINE
+
+
+def is_semantic_story(hours_apart, similarity):
+    return hours_apart is not None and hours_apart <= STORY_HOURS and \
+        similarity >= SEMANTIC_COSINE
+
+
+def embedding_bands(sig):
+    return bands(sig.text.embedding)
 
 
 def hours_between(a, b):
@@ -264,4 +278,9 @@ def group_in_memory(new: list, old: list) -> dict:
         cosine = tfidf_cosine(a.text.terms, b.text.terms, df, len(classes))
         if is_story(q, f, closest_hours(times_a, times_b), cosine):
             stories.append((pair[0], pair[1], q))
+    for pair in _counts(reps, embedding_bands):
+        (a, times_a), (b, times_b) = by_id[pair[0]], by_id[pair[1]]
+        if is_semantic_story(closest_hours(times_a, times_b),
+                             similarity(a.text.embedding, b.text.embedding)):
+            stories.append((pair[0], pair[1], 0))
     return assign_groups(signatures, copies, stories)
