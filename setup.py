@@ -25,6 +25,9 @@ REQUIRES = [
     # repairs double-encoded UTF-8 in feeds, only where the repair is unambiguous
     "ftfy>=6.1",
     "xxhash>=3.4",
+    # stop words of languages in scripts other than Latin for the topic terms of the story rule
+    # (stopwords-iso's lists, MIT; data only, 75 KB)
+    "stopwordsiso>=0.7,<1",
     # sitemaps come from anyone: defusedxml refuses DOCTYPEs, entity expansion and external
     # entities before the standard library's parser expands or fetches anything
     "defusedxml>=0.7",

@@ -4,9 +4,10 @@ import random
 import xxhash
 
 from tests.conftest import seed_texts
-from transforms.dedup.fingerprints import (analyse, containment, fingerprints, normalise_text,
-                                           quoted_starts, quoted_tokens, shingle_hashes, tokens,
-                                           winnow, words_and_flags)
+from transforms.dedup.fingerprints import (TERM_BUCKETS, analyse, containment, fingerprints,
+                                           is_content_word, normalise_text, quoted_starts,
+                                           quoted_tokens, shingle_hashes, tokens, winnow,
+                                           words_and_flags)
 
 
 def test_typography_does_not_change_tokens():
@@ -101,3 +102,36 @@ def test_corner_brackets_are_quotation_marks():
     assert quoted == "原因を調べたい"
     assert analyse(JAPANESE).quoted_shingles                 # quotes feed the story rule
     assert analyse(JAPANESE).terms                           # and so do character pairs
+
+
+def _terms(text):
+    """The words and character pairs a text's topic vector counts, by their hashes."""
+    return {b for b, _ in analyse(text).terms}
+
+
+def _bucket(term):
+    return xxhash.xxh32_intdigest(term.encode("utf-8")) % TERM_BUCKETS
+
+
+def test_stop_words_of_other_scripts_are_not_topic_terms():
+    russian = "Президент заявил, который также сообщил, что переговоры продолжатся завтра."
+    assert _bucket("который") not in _terms(russian) and _bucket("президент") in _terms(russian)
+    chinese = "我们认为这个计划非常重要，我们将继续推进改革。"
+    assert _bucket("我们") not in _terms(chinese) and _bucket("改革") in _terms(chinese)
+    arabic = "قال الوزير إن الحكومة التي أعلنت الخطة ستبدأ العمل الأسبوع المقبل"
+    assert _bucket("التي") not in _terms(arabic) and _bucket("الحكومة") in _terms(arabic)
+
+
+def test_korean_words_of_two_and_three_syllables_are_topic_terms():
+    korean = "대통령은 그리고 국회에서 예산안을 발표했다"
+    assert is_content_word("대통령은") and is_content_word("국회에서")
+    assert is_content_word("예산") and not is_content_word("그리고")
+    assert _bucket("대통령은") in _terms(korean)
+
+
+def test_latin_script_words_keep_the_european_rules():
+    """Other scripts' lists add no Latin word, so English and European texts keep their
+    signatures (and every copy and story figure measured on them)."""
+    assert all(not is_content_word(w) for w in ("said", "would", "nicht", "pour", "como"))
+    assert all(is_content_word(w) for w in ("data", "minister", "film", "total"))
+    assert not is_content_word("war")                       # 3 letters, as before

@@ -10,7 +10,14 @@ character would change every shingle of it. Other scripts count words.
 - quoted: the fingerprints whose 8 words all lie inside one quotation.
 - quoted shingles: hashes of every word 5-gram inside a quotation. Two write-ups of one event
   share quotes even when they share little else.
-- terms: a hashed content-word count vector, for a TF-IDF cosine (topic similarity).
+- terms: a hashed content-word count vector, for a TF-IDF cosine (topic similarity). Content
+  words are those of more than 3 letters (2 in Hangul, where one letter is a syllable) that are
+  no stop word, and for unspaced scripts pairs of characters that are no stop word.
+
+Stop words: a short list for English, German, French and Spanish, and the stopwords-iso lists
+of languages written in other scripts (Arabic, Cyrillic, Devanagari, Greek, Hangul, Hebrew,
+kana and ideographs, ...). Only words without a Latin letter are taken from those, so no
+English or European text changes: a Latin-script list's words are content words elsewhere.
 """
 import re
 import unicodedata
@@ -18,6 +25,7 @@ from collections import Counter
 from itertools import groupby
 
 import numpy as np
+import stopwordsiso
 import xxhash
 
 from schemas.records import TextSignature
@@ -46,12 +54,27 @@ _UNSPACED = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff"
 _HAS_UNSPACED = re.compile(f"[{_UNSPACED}]")
 _CHARACTER_OR_WORD = re.compile(f"[{_UNSPACED}]|[^{_UNSPACED}]+")
 _KANA = re.compile("[\u3040-\u30ff]")
-_STOP = frozenset("""that this with from have were they their there which would could should
+_EUROPEAN_STOP = """that this with from have were they their there which would could should
 about after before been being into only other over said says than them then these those what
 when where while will your more most some such very also just like does dass wird sind eine
 einer einem einen nicht auch oder aber wenn noch nach über unter durch dans pour avec sont plus
 mais comme cette elle être nous vous leur para como pero esta este están sobre entre cuando
-""".split())
+""".split()
+# stopwords-iso languages in other scripts. Thai is left out: it is counted by characters, and
+# its stop words are whole words.
+_OTHER_SCRIPTS = ("ar", "bg", "bn", "el", "fa", "gu", "he", "hi", "hy", "ja", "ko", "mr", "ru",
+                  "uk", "ur", "zh")
+_LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
+
+
+def _stop_words():
+    words = {unicodedata.normalize("NFKC", word).lower()     # as the tokens are
+             for language in _OTHER_SCRIPTS for word in stopwordsiso.stopwords(language)}
+    return frozenset(_EUROPEAN_STOP) | {word for word in words if not _LATIN.search(word)}
+
+
+_STOP = _stop_words()
+_HANGUL = re.compile("[\uac00-\ud7a3]")
 
 
 def normalise_text(text):
@@ -146,14 +169,19 @@ def analyse(text: str) -> TextSignature:
     fps = {hashes[i] for i in kept}
     quoted = {hashes[i] for i in quoted_starts(flags, K) if i in kept}
     shingles = {_hash(words[i:i + QUOTE_K]) for i in quoted_starts(flags, QUOTE_K)}
-    counts = Counter(w for w in words if len(w) > 3 and not w.isdigit() and w not in _STOP)
-    counts.update(_character_bigrams(words))
+    counts = Counter(w for w in words if is_content_word(w))
+    counts.update(pair for pair in _character_bigrams(words) if pair not in _STOP)
     buckets = Counter()
     for word, n in counts.most_common(MAX_TERMS):
         buckets[xxhash.xxh32_intdigest(word.encode("utf-8")) % TERM_BUCKETS] += n
     terms = tuple(buckets.most_common())
     return TextSignature(tuple(sorted(fps)), tuple(sorted(quoted)), tuple(sorted(shingles)),
                          terms)
+
+
+def is_content_word(word: str) -> bool:
+    return (len(word) > 3 or len(word) > 1 and _HANGUL.match(word) is not None) \
+        and not word.isdigit() and word not in _STOP
 
 
 def _character_bigrams(words):
