@@ -16,7 +16,9 @@ row as it was, and the rejection is counted.
 """
 import secrets
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime, timezone
+from typing import Optional
 
 import apache_beam as beam
 import pyarrow as pa
@@ -31,6 +33,8 @@ from schemas.records import Article
 from schemas.tables import TABLES
 from transforms.dedup.index import index_row, signature_from_row
 from transforms.dedup.rules import group_in_memory, signature_of
+from transforms.dedup.semantic import (embed, embedding_input, load_encoder, missing_extra,
+                                       wants_embedding)
 from transforms.extract import ExtractText
 from transforms.grouping import INDEX_DAYS, day_of
 from transforms.language import DetectLanguage
@@ -126,30 +130,48 @@ def rewrite(table, paths, key, replacements, staging, rid) -> list:
     return staged
 
 
-def _signature(article: dict):
+def _signature(article: dict, embedding: Optional[bytes] = None):
     """What grouping knows of an article row whose text is judged again (as a new one)."""
-    return signature_of(Article(article, url_key=""))
+    return _with_embedding(signature_of(Article(article, url_key="")), embedding)
 
 
-def signature_row(article: dict, old: dict) -> dict:
+def _with_embedding(sig, embedding):
+    return replace(sig, text=replace(sig.text, embedding=embedding))
+
+
+def signature_row(article: dict, old: dict, embedding: Optional[bytes]) -> dict:
     """An article's signature row for its current text and copy group and story."""
-    return index_row(_signature(article), article["dup_id"], article["story_id"],
+    return index_row(_signature(article, embedding), article["dup_id"], article["story_id"],
                      old["run_id"])
 
 
-def rejudge(output, articles: list) -> dict:
-    """{article_id: (dup_id, story_id)} for articles whose text changed, judged as a run
-    judges a new article: against the written articles of the days around theirs (their
-    ids fixed), by the batch stage's rules."""
-    new = [_signature(a) for a in articles]
-    ids = {s.article_id for s in new}
-    days = {day_of(s) for s in new}
+def embed_again(rows: list, embedded: set) -> dict:
+    """{article_id: vector} of the rows whose earlier signature had one (written with
+    --semantic_stories), computed for their new text where the extra is installed; without
+    it they lose the vector and keep the lexical rule."""
+    wanted = [r for r in rows if r["article_id"] in embedded and wants_embedding(r["language"])]
+    if not wanted or missing_extra():
+        return {}
+    vectors = embed(load_encoder(), [embedding_input(r["title"], r["text"]) for r in wanted])
+    return {r["article_id"]: v for r, v in zip(wanted, vectors)}
+
+
+def rejudge(output, articles: list) -> tuple:
+    """({article_id: (dup_id, story_id)}, {article_id: vector}) for articles whose text
+    changed, judged as a run judges a new article: against the written articles of the days
+    around theirs (their ids fixed), by the batch stage's rules."""
+    ids = {a["article_id"] for a in articles}
+    lexical = [_signature(a) for a in articles]
+    days = {day_of(s) for s in lexical}
     patterns = sorted({pattern for day in days for pattern in day_partition_patterns(
         output, TABLES["signatures"], day, INDEX_DAYS)})
     paths = [m.path for result in FileSystems.match(patterns) for m in result.metadata_list]
-    old = [signature_from_row(r) for path in paths for r in _rows_of(path, TABLES["signatures"])
-           if r["article_id"] not in ids]
-    return group_in_memory(new, old)
+    rows = [r for path in paths for r in _rows_of(path, TABLES["signatures"])]
+    vectors = embed_again(articles, {r["article_id"] for r in rows
+                                     if r["article_id"] in ids and r["embedding"] is not None})
+    new = [_with_embedding(s, vectors.get(s.article_id)) for s in lexical]
+    old = [signature_from_row(r) for r in rows if r["article_id"] not in ids]
+    return group_in_memory(new, old), vectors
 
 
 def reprocess(output, since=None, until=None, options=None, now=None, **stage_options) -> dict:
@@ -188,7 +210,7 @@ def reprocess(output, since=None, until=None, options=None, now=None, **stage_op
                 if "text" in columns:
                     retexted.append(updated)
     # a text that changed is judged again: it may leave its copy group or story, or join one
-    groups = rejudge(output, retexted) if retexted else {}
+    groups, vectors = rejudge(output, retexted) if retexted else ({}, {})
     for row in retexted:
         dup_id, story_id = groups[row["article_id"]]
         changes.update(c for c, v in (("dup_id", dup_id), ("story_id", story_id)) if row[c] != v)
@@ -206,7 +228,9 @@ def reprocess(output, since=None, until=None, options=None, now=None, **stage_op
         p, TABLES["signatures"]) if r["article_id"] in by_article}
     staged = rewrite("articles", articles, "warc_record_id", changed, staging, rid) + rewrite(
         "signatures", signatures, "article_id",
-        {a: signature_row(by_article[a], old) for a, old in old_signatures.items()},
+        {a: signature_row(by_article[a], old, vectors.get(a) if a in groups
+                          else signature_from_row(old).text.embedding)
+         for a, old in old_signatures.items()},
         staging, rid)
     manifest["files_replaced"] = len(articles) + len(signatures)
     return publish(output, rid, f"{UNIT}/{rid}", staged, manifest,

@@ -31,13 +31,14 @@ def serve_feed(server, links):
                                   '</channel></rss>', content_type="application/rss+xml")
 
 
-def keep_run(server, tmp_path, links, name="Kept"):
+def keep_run(server, tmp_path, links, name="Kept", args=()):
     """A run with --keep_pages over the feed of `links`; returns the output folder."""
     serve_feed(server, links)
     feeds = tmp_path / "feeds.txt"
     feeds.write_text(server.url("/rss") + f" {name}\n")
     output = tmp_path / "news"
-    result = run_cli("--feeds", str(feeds), "--output", str(output), "--keep_pages", *ARGS)
+    result = run_cli("--feeds", str(feeds), "--output", str(output), "--keep_pages", *ARGS,
+                     *args)
     assert result.returncode == 0, result.stderr[-3000:]
     return output
 

@@ -146,6 +146,30 @@ def test_a_text_that_changed_is_grouped_again(kept):
     assert after["budget.html"]["dup_id"] == after["budget.html"]["article_id"]
 
 
+def test_a_changed_text_gets_its_embedding_again(server, tmp_path, encoder):
+    """Written with --semantic_stories: the re-extracted text's signature keeps a vector, made
+    from the new text, and the other signature rows stay as they were."""
+    for slug, (title, author, body) in STORIES.items():
+        server.routes[f"/{slug}.html"] = Route(PAGE.format(t=title, a=author, b=body))
+    output = keep_run(server, tmp_path, {f"/{slug}.html": title for slug, (title, _, _)
+                                         in STORIES.items()}, args=("--semantic_stories",))
+    written = signatures(output)
+    assert all(len(r["embedding"]) == 384 for r in written.values())
+    (target,) = list((output / "articles").rglob("*.parquet"))
+    data = pq.read_table(target)
+    stale = data.to_pylist()
+    rail = next(r for r in stale if r["url"].endswith("/rail.html"))
+    rail.update(text="Subscribe to our newsletter for the latest updates from the coast.")
+    pq.write_table(data.from_pylist(stale, schema=data.schema), target)
+
+    reprocess(str(output), options=LOCAL)
+    after = signatures(output)
+    assert {a: r for a, r in after.items() if a != rail["article_id"]} == \
+        {a: r for a, r in written.items() if a != rail["article_id"]}
+    assert after[rail["article_id"]]["embedding"] == pytest.approx(
+        written[rail["article_id"]]["embedding"], abs=1e-4)
+
+
 def test_interrupted_while_publishing_the_next_command_finishes_it(kept, monkeypatch):
     target = next((kept / "articles").rglob("*.parquet"))
     data = pq.read_table(target)
