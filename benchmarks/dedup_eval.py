@@ -30,7 +30,7 @@ from apache_beam.runners.portability.fn_api_runner import FnApiRunner  # noqa: E
 from benchmarks.common import data_folder  # noqa: E402
 from schemas.records import Article  # noqa: E402
 from transforms.dedup.fingerprints import analyse  # noqa: E402
-from transforms.grouping import GroupArticles  # noqa: E402
+from transforms.grouping import GroupArticles, SignTexts  # noqa: E402
 from transforms.web.urls import registered_domain  # noqa: E402
 
 WEEK = datetime(2019, 11, 19, 12, tzinfo=timezone.utc)
@@ -106,17 +106,21 @@ def build_corpus(originals, copies_per_kind, seed=7):
     return rows, copy_of
 
 
-def row(article_id, text, when, domain):
+def row(article_id, text, when, domain, title=None, language=None):
     return Article({"article_id": article_id, "text": text, "published_at": when,
                     "fetched_at": when, "word_count": len(text.split()),
-                    "source_domain": domain}, article_id)
+                    "source_domain": domain, "title": title, "language": language}, article_id)
 
 
-def run_grouping(rows):
-    """Run the real Beam stage (FnApiRunner) and read its ids back from text files."""
+def run_grouping(rows, semantic=False):
+    """Run the real Beam stages (FnApiRunner) and read their ids back from text files; with
+    `semantic`, SignTexts embeds the articles first (--semantic_stories)."""
     with tempfile.TemporaryDirectory() as tmp:
         with beam.Pipeline(runner=FnApiRunner()) as p:
-            grouped = p | beam.Create(rows) | GroupArticles("eval")
+            articles = p | beam.Create(rows)
+            if semantic:
+                articles = articles | SignTexts(semantic=True)
+            grouped = articles | GroupArticles("eval", semantic=semantic)
             _ = (grouped.articles
                  | beam.Map(lambda a: json.dumps([a.row["article_id"], a.row["dup_id"],
                                                   a.row["story_id"]]))
