@@ -14,9 +14,10 @@ from typing import NamedTuple
 import apache_beam as beam
 from apache_beam.coders import PickleCoder
 from apache_beam.io import fileio
-from apache_beam.ml.inference.base import ModelHandler, RunInference
+from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 from apache_beam.transforms.userstate import ReadModifyWriteStateSpec
+from apache_beam.utils.shared import Shared
 from apache_beam.utils.windowed_value import WindowedValue
 
 from dataset.layout import day_partition_patterns
@@ -64,24 +65,41 @@ def embed_articles(model, articles: list) -> list:
             if id(a) in by_id else a for a in articles]
 
 
-class ArticleEncoder(ModelHandler):
-    """RunInference's handler for the semantic tier: Beam batches the articles and loads the
-    model once per worker process."""
+class _EmbedArticlesFn(beam.DoFn):
+    """Embeds articles in batches of BATCH within a bundle, each keeping its timestamp and
+    window (RunInference's batching gives a global-window batch the end of time as its
+    timestamp, which put a streaming job's articles in no window). One model per worker
+    process, shared by its threads."""
 
     def __init__(self):
-        super().__init__(min_batch_size=1, max_batch_size=BATCH)
+        self._shared = Shared()
+        self.embedded = Metrics.counter("newsbeam.semantic", "articles_embedded")
+        self.batches = Metrics.counter("newsbeam.semantic", "batches")
 
-    def load_model(self):
-        return load_encoder()
+    def setup(self):
+        self.model = self._shared.acquire(load_encoder)
 
-    def run_inference(self, batch, model, inference_args=None):
-        return embed_articles(model, list(batch))
+    def start_bundle(self):
+        self.held = []
 
-    def get_num_bytes(self, batch):
-        return sum(len(a.row["text"] or "") for a in batch)
+    def process(self, article, timestamp=beam.DoFn.TimestampParam,
+                window=beam.DoFn.WindowParam):
+        self.held.append((article, timestamp, window))
+        if len(self.held) >= BATCH:
+            yield from self._flush()
 
-    def get_metrics_namespace(self):
-        return "newsbeam.semantic"
+    def finish_bundle(self):
+        yield from self._flush()
+
+    def _flush(self):
+        held, self.held = self.held, []
+        if not held:
+            return
+        done = embed_articles(self.model, [article for article, _, _ in held])
+        self.batches.inc()
+        self.embedded.inc(sum(a.signature.embedding is not None for a in done))
+        for article, (_, timestamp, window) in zip(done, held):
+            yield WindowedValue(article, timestamp, [window])
 
 
 class SignTexts(beam.PTransform):
@@ -95,7 +113,7 @@ class SignTexts(beam.PTransform):
     def expand(self, articles):
         signed = articles | "Sign" >> beam.Map(sign_text)
         if self.semantic:
-            signed = signed | "Embed" >> RunInference(ArticleEncoder())
+            signed = signed | "Embed" >> beam.ParDo(_EmbedArticlesFn())
         return signed
 
 

@@ -1,6 +1,9 @@
 """--semantic_stories from the command line: a rewrite written by a later run joins the story
 an earlier run wrote, through the embeddings kept in _state/signatures."""
 import html
+import json
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import pyarrow.dataset as ds
 
@@ -10,19 +13,25 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{tit
 <meta property="article:published_time" content="{published}"></head>
 <body><nav>Home | World | Sport</nav><article><h1>{title}</h1>{paragraphs}</article>
 <footer>Copyright Example Media</footer></body></html>"""
-RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>
-<item><title>{title}</title><link>{link}</link><pubDate>{date}</pubDate></item>
+RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>{name}</title>{items}
 </channel></rss>"""
+ITEM = "<item><title>{title}</title><link>{link}</link><pubDate>{date}</pubDate></item>"
 
 
-def serve(server, name, fixture, title, published, date):
+def serve_page(server, name, fixture, title, published, date):
+    """Serves a fixture's text as a page; returns its feed item."""
     text = story_fixtures()[fixture]["text"]
     paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
     server.routes[f"/{name}/story.html"] = Route(PAGE.format(
         title=html.escape(title), published=published, paragraphs=paragraphs))
-    server.routes[f"/{name}/rss"] = Route(RSS.format(
-        name=name, title=html.escape(title), link=server.url(f"/{name}/story.html"), date=date),
-        content_type="application/rss+xml")
+    return ITEM.format(title=html.escape(title), link=server.url(f"/{name}/story.html"),
+                       date=date)
+
+
+def serve(server, name, *page):
+    """Serves a page and a feed of it at /name/rss; returns the feed list line."""
+    server.routes[f"/{name}/rss"] = Route(RSS.format(name=name, items=serve_page(
+        server, name, *page)), content_type="application/rss+xml")
     return server.url(f"/{name}/rss") + "\n"
 
 
@@ -71,3 +80,39 @@ def test_without_the_flag_the_rewrite_is_a_story_of_its_own(server, tmp_path):
     index = ds.dataset(str(output / "_state" / "signatures"), format="parquet",
                        partitioning="hive").to_table(columns=["embedding"])
     assert index.column("embedding").to_pylist() == [None, None]
+
+
+def test_a_streaming_job_links_a_rewrite(server, tmp_path, encoder):
+    """The feed gains the rewrite after the first polls; the two are one story (the vectors
+    come through the embedding step with their timestamps, into windows and keyed state)."""
+    # published within the hour: state keeps signatures for --state_ttl after publication
+    now = datetime.now(timezone.utc)
+    bbc, albawaba = now - timedelta(hours=1), now - timedelta(minutes=30)
+    items = [serve_page(server, "bbc", "assange-bbc",
+                        "Swedish prosecutors drop Assange investigation", bbc.isoformat(),
+                        format_datetime(bbc, usegmt=True)),
+             serve_page(server, "albawaba", "assange-albawaba",
+                        "Sweden drops Assange investigation", albawaba.isoformat(),
+                        format_datetime(albawaba, usegmt=True))]
+
+    def feed(handler, n):   # the n-th request sees the first story, then both from the 3rd on
+        return Route(RSS.format(name="Live", items="".join(items[:1] if n < 3 else items)),
+                     content_type="application/rss+xml")
+
+    server.routes["/live.xml"] = feed
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text(server.url("/live.xml") + "\n")
+    output = tmp_path / "news"
+    run = run_cli("--feeds", str(feeds), "--output", str(output), "--streaming",
+                  "--run_duration", "20", "--poll_interval", "5", "--window", "10",
+                  "--allow_networks", "127.0.0.0/8", "--host_delay", "0", "--semantic_stories",
+                  "--quiet", timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    table = ds.dataset(str(output / "articles"), format="parquet", partitioning="hive").to_table()
+    by_url = {r["url"].split("/")[-2]: r for r in table.to_pylist()}
+    # one story of two texts (whichever window wrote first leads it: written ids never change)
+    assert by_url["albawaba"]["story_id"] == by_url["bbc"]["story_id"]
+    assert by_url["albawaba"]["dup_id"] != by_url["bbc"]["dup_id"]
+    windows = [json.loads(p.read_text()) for p in (output / "_runs").glob("*-w*.json")]
+    assert sum(w["counts"]["articles"] for w in windows) == 2
+    assert all(w["counts"]["accounting_balanced"] for w in windows)

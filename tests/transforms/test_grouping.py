@@ -136,7 +136,7 @@ def _story_article(name, hours, language="en"):
 
 
 def test_semantic_stories_on_the_runner_embed_and_link_a_rewrite(encoder):
-    """SignTexts embeds through RunInference; GroupArticles links the Assange rewrite, which
+    """SignTexts embeds in batches; GroupArticles links the Assange rewrite, which
     shares no quote with the first report, and keeps the vectors in its index rows."""
     articles = [_story_article("assange-bbc", 0), _story_article("assange-albawaba", 3),
                 _story_article("drama-entermedia", 1, "ko"), _story_article("plague-nypost", 2)]
@@ -170,3 +170,16 @@ def test_semantic_stories_in_streaming_link_a_rewrite_in_a_later_window(encoder)
         assert_that(out.articles | beam.Map(ids), equal_to([
             ("assange-bbc", "assange-bbc", "assange-bbc"),
             ("assange-albawaba", "assange-albawaba", "assange-bbc")]))
+
+
+def test_embedding_keeps_each_articles_timestamp(encoder):
+    """A streaming job windows the articles after this step: each keeps its own time."""
+    articles = [at(h, _story_article(n, h)) for n, h in
+                (("assange-bbc", 0), ("plague-nypost", 7), ("drama-entermedia", 30))]
+    with beam_pipeline() as p:
+        out = (p | beam.Create([(a.value, a.timestamp) for a in articles])
+               | beam.Map(lambda pair: window.TimestampedValue(*pair)).with_output_types(Article)
+               | SignTexts(semantic=True)
+               | beam.Map(lambda a, t=beam.DoFn.TimestampParam: (a.article_id, t.micros)))
+        assert_that(out, equal_to([(a.value.article_id, a.timestamp.micros)
+                                   for a in articles]))
