@@ -58,11 +58,10 @@ def embed_articles(model, articles: list) -> list:
     """The articles, those in the model's language with the embedding of their title and lead
     in their signature, computed in one batch."""
     chosen = [a for a in articles if wants_embedding(a.row["language"])]
-    vectors = embed(model, [embedding_input(a.row["title"], a.row["text"]) for a in chosen]) \
-        if chosen else []
-    by_id = {id(a): v for a, v in zip(chosen, vectors)}
-    return [replace(a, signature=replace(a.signature, embedding=by_id[id(a)]))
-            if id(a) in by_id else a for a in articles]
+    vectors = iter(embed(model, [embedding_input(a.row["title"], a.row["text"])
+                                 for a in chosen]) if chosen else ())
+    return [replace(a, signature=replace(a.signature, embedding=next(vectors)))
+            if wants_embedding(a.row["language"]) else a for a in articles]
 
 
 class _EmbedArticlesFn(beam.DoFn):
