@@ -11,7 +11,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.options import OptionsError, validate
 from schemas.records import TextSignature
-from tests.conftest import seed_texts, story_fixtures
+from tests.conftest import PYTHON, run_cli, seed_texts, story_fixtures
 from transforms.dedup import semantic
 from transforms.dedup.fingerprints import analyse
 from transforms.dedup.index import index_row, signature_from_row
@@ -108,6 +108,27 @@ def test_semantic_stories_without_the_extra_is_refused_naming_the_install(monkey
     with pytest.raises(OptionsError, match=r"--semantic_stories needs the semantic extra "
                                            r".*pip install 'newsbeam\[semantic\]'"):
         validate(options)
+
+
+HIDE_EXTRA = """
+import importlib.util, sys
+found = importlib.util.find_spec
+importlib.util.find_spec = lambda name, *a: None if name == "torch" else found(name, *a)
+from pipeline.main import cli
+sys.argv = ["newsbeam", *sys.argv[1:]]
+cli()
+"""
+
+
+def test_without_the_extra_the_command_exits_2_before_the_run(tmp_path):
+    feeds = tmp_path / "feeds.txt"
+    feeds.write_text("https://example.com/rss\n")
+    result = run_cli("--feeds", str(feeds), "--output", str(tmp_path / "out"),
+                     "--semantic_stories", command=(PYTHON, "-c", HIDE_EXTRA))
+    assert result.returncode == 2
+    assert "--semantic_stories needs the semantic extra (torch is not installed): " \
+           "pip install 'newsbeam[semantic]'" in result.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_the_input_is_the_title_then_the_lead():
