@@ -83,8 +83,8 @@ class NewsbeamOptions(PipelineOptions):
         parser.add_argument("--semantic_stories", action="store_true", default=False,
                             help="Also link English write-ups of one event that share no "
                             "quotation, by sentence embeddings (all-MiniLM-L6-v2, on the CPU; "
-                            "needs pip install 'newsbeam[semantic]'; about 35 ms and 0.9 GB "
-                            "per worker).")
+                            "needs pip install 'newsbeam[semantic]'; about 35 ms an article "
+                            "and 0.7 GB more memory per worker process).")
         parser.add_argument("--keep_pages", action="store_true", default=False,
                             help="Keep every page and feed response as received, in WARC files "
                             "published with the run (_pages/), indexed by the pages table; "

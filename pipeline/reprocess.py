@@ -33,7 +33,7 @@ from schemas.records import Article
 from schemas.tables import TABLES
 from transforms.dedup.index import index_row, signature_from_row
 from transforms.dedup.rules import group_in_memory, signature_of
-from transforms.dedup.semantic import (embed, embedding_input, load_encoder, missing_extra,
+from transforms.dedup.semantic import (embed_rows, from_floats, load_encoder, missing_extra,
                                        wants_embedding)
 from transforms.extract import ExtractText
 from transforms.grouping import INDEX_DAYS, day_of
@@ -152,8 +152,7 @@ def embed_again(rows: list, embedded: set) -> dict:
     wanted = [r for r in rows if r["article_id"] in embedded and wants_embedding(r["language"])]
     if not wanted or missing_extra():
         return {}
-    vectors = embed(load_encoder(), [embedding_input(r["title"], r["text"]) for r in wanted])
-    return {r["article_id"]: v for r, v in zip(wanted, vectors)}
+    return dict(zip((r["article_id"] for r in wanted), embed_rows(load_encoder(), wanted)))
 
 
 def rejudge(output, articles: list) -> tuple:
@@ -229,7 +228,7 @@ def reprocess(output, since=None, until=None, options=None, now=None, **stage_op
     staged = rewrite("articles", articles, "warc_record_id", changed, staging, rid) + rewrite(
         "signatures", signatures, "article_id",
         {a: signature_row(by_article[a], old, vectors.get(a) if a in groups
-                          else signature_from_row(old).text.embedding)
+                          else from_floats(old["embedding"]))
          for a, old in old_signatures.items()},
         staging, rid)
     manifest["files_replaced"] = len(articles) + len(signatures)

@@ -32,8 +32,7 @@ from transforms.dedup.rules import (MAX_DOCS_PER_HASH, MAX_DOCS_PER_SITE, STORY_
                                     group_in_memory, is_boilerplate, is_copy,
                                     is_semantic_story, is_story, quotes_enough, signature_of,
                                     split_exact_copies, text_key, tfidf_cosine)
-from transforms.dedup.semantic import (BATCH, embed, embedding_input, load_encoder,
-                                       similarity, wants_embedding)
+from transforms.dedup.semantic import BATCH, embed_rows, load_encoder, similarity
 
 INDEX_DAYS = 3                   # a run compares its articles with this many days either side
 
@@ -57,11 +56,8 @@ def sign_text(article: Article) -> Article:
 def embed_articles(model, articles: list) -> list:
     """The articles, those in the model's language with the embedding of their title and lead
     in their signature, computed in one batch."""
-    chosen = [a for a in articles if wants_embedding(a.row["language"])]
-    vectors = iter(embed(model, [embedding_input(a.row["title"], a.row["text"])
-                                 for a in chosen]) if chosen else ())
-    return [replace(a, signature=replace(a.signature, embedding=next(vectors)))
-            if wants_embedding(a.row["language"]) else a for a in articles]
+    return [replace(a, signature=replace(a.signature, embedding=v)) if v is not None else a
+            for a, v in zip(articles, embed_rows(model, [a.row for a in articles]))]
 
 
 class _EmbedArticlesFn(beam.DoFn):

@@ -7,7 +7,7 @@ from datetime import timezone
 
 from schemas.records import TextSignature
 from transforms.dedup.rules import Signature, candidate_pairs
-from transforms.dedup.semantic import as_vector
+from transforms.dedup.semantic import as_vector, from_floats
 
 OVER_CAP = None     # a posting-list fragment standing for a hash already known as boilerplate
 
@@ -60,12 +60,6 @@ def index_row(sig, dup_id, story_id, run_id):
             "run_id": run_id}
 
 
-def _embedding(values):
-    """Stored floats back to the bytes signatures carry (None: not embedded, or a file
-    written before the column existed)."""
-    return None if values is None else array("f", values).tobytes()
-
-
 def signature_from_row(row):
     when = row["when"]
     if when is not None and when.tzinfo is None:
@@ -73,6 +67,6 @@ def signature_from_row(row):
     text = TextSignature(tuple(row["fingerprints"]), tuple(row["quoted"]),
                          tuple(row["quoted_shingles"]),
                          tuple(zip(row["term_buckets"], row["term_counts"])),
-                         _embedding(row.get("embedding")))
+                         from_floats(row.get("embedding")))
     return Signature(row["article_id"], row["source_domain"], when, row["word_count"], text,
                      row["dup_id"], row["story_id"])

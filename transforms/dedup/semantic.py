@@ -63,6 +63,15 @@ def embedding_input(title: Optional[str], text: str) -> str:
     return ((title + "\n") if title else "") + (text or "")[:INPUT_CHARS]
 
 
+def embed_rows(model, rows: Sequence[dict]) -> list:
+    """Each article row's vector (None where its language is not the model's), the rows that
+    want one embedded in one batch."""
+    wanted = [r for r in rows if wants_embedding(r["language"])]
+    vectors = iter(embed(model, [embedding_input(r["title"], r["text"]) for r in wanted])
+                   if wanted else ())
+    return [next(vectors) if wants_embedding(r["language"]) else None for r in rows]
+
+
 def embed(model, inputs: Sequence[str]) -> list:
     """Unit vectors of the inputs, as float32 bytes (1,536 each), in one batched call."""
     vectors = model.encode(list(inputs), batch_size=BATCH, normalize_embeddings=True,
@@ -72,6 +81,12 @@ def embed(model, inputs: Sequence[str]) -> list:
 
 def as_vector(embedding: bytes) -> np.ndarray:
     return np.frombuffer(embedding, dtype=np.float32)
+
+
+def from_floats(values) -> Optional[bytes]:
+    """Stored floats back to the bytes signatures carry (None: not embedded, or a file
+    written before the column existed)."""
+    return None if values is None else np.asarray(values, dtype=np.float32).tobytes()
 
 
 def similarity(a: bytes, b: bytes) -> float:
