@@ -215,13 +215,14 @@ def _ambiguous_numeric(page) -> bool:
     return False
 
 
-def _headlines_disagree(page, site_names) -> bool:
-    """Whether og:title, the JSON-LD headline and the <h1> (those present, site names
-    stripped) are not all one headline: where a fixed precedence is a guess."""
+def _shared_headlines(page, site_names) -> set:
+    """The comparable forms of og:title, the JSON-LD headline and the <h1> (those present,
+    site names stripped). More than one: the page's headlines disagree, and a fixed precedence
+    is a guess. Exactly one: the headline every source gives, a truth even on pages with no
+    title truth of their own (article-body)."""
     from transforms.content.titles import strip_site_name
-    heads = {_key(strip_site_name(norm(page.titles.get(k)), site_names))
-             for k in ("og", "jsonld", "h1") if norm(page.titles.get(k))}
-    return len(heads) > 1
+    return {_key(strip_site_name(norm(page.titles.get(k)), site_names))
+            for k in ("og", "jsonld", "h1") if norm(page.titles.get(k))}
 
 
 def by_class(pages, now):
@@ -237,9 +238,13 @@ def by_class(pages, now):
             continue
         page, sites = got["page"], got["site_names"]
         title_ok = item is not None and norm(got["title"]) == norm(item["title"])
-        kind = "disagree" if _headlines_disagree(page, sites) else "agree"
+        heads = _shared_headlines(page, sites)
+        kind = "disagree" if len(heads) > 1 else "agree"
         c[f"titles_{kind}"] += 1
         c[f"titles_{kind}_ok"] += title_ok
+        if len(heads) == 1:
+            c["titles_shared"] += 1
+            c["titles_shared_ok"] += _key(got["title"]) in heads
         c["titles_pipe"] += " | " in got["title"]          # a section label kept
         c["titles_straightened"] += "'" in got["title"] and any(
             q in norm(page.titles.get(k)) for k in ("h1", "jsonld") for q in "‘’")
@@ -272,6 +277,8 @@ def print_by_class(dev, unseen):
           f"{unseen['titles_disagree'] if unseen else '-'} pages |")
     print(f"| titles where they agree: exact | {ratio('titles_agree_ok', 'titles_agree')(dev)} | "
           f"{unseen['titles_agree'] if unseen else '-'} pages |")
+    print(f"| titles where they agree: the headline they share | "
+          f"{both(ratio('titles_shared_ok', 'titles_shared'))} |")
     print(f"| titles keeping a ` \\| ` label | {both(lambda c: str(c['titles_pipe']))} |")
     print(f"| titles with quotes straightened that the page curls | "
           f"{both(lambda c: str(c['titles_straightened']))} |")
