@@ -9,7 +9,7 @@ import pytest
 from benchmarks.common import peak_in_flight, smallest_gap
 from tests.conftest import FixtureServer, Route
 from transforms.web.frontier import Frontier, fetch
-from transforms.web.http import Fetcher, FetchError, FetchPolicy
+from transforms.web.http import Fetcher, FetchError, FetchPolicy, Response
 from transforms.web.politeness import HostPacing, RobotsRules
 
 SLACK = 0.02      # timer slack, seconds
@@ -151,8 +151,10 @@ def test_pacing_holds_its_limits_on_its_own_clock():
     pacing = HostPacing(max_in_flight=2, delay=0.25, max_delay=30, max_failures=3)
     assert pacing.may_start(0.0)
     pacing.start(0.0)
+    pacing.sent(0.0)
     assert not pacing.may_start(0.1) and pacing.may_start(0.25)
     pacing.start(0.25)
+    pacing.sent(0.25)
     assert not pacing.may_start(1.0)              # two in flight
     pacing.finish()
     pacing.slow_down(429, 2.0, now=1.0)
@@ -162,6 +164,52 @@ def test_pacing_holds_its_limits_on_its_own_clock():
     report = pacing.report("x.example")
     assert (report.slowed, report.backed_off) == (("http_429",), True)
     assert pacing.report("x.example") is None      # told once
+
+
+def test_the_spacing_counts_from_when_a_request_leaves():
+    pacing = HostPacing(max_in_flight=2, delay=0.25)
+    pacing.start(0.0)
+    assert not pacing.may_start(0.3)              # still making its connection
+    pacing.sent(0.4)
+    assert not pacing.may_start(0.6) and pacing.may_start(0.65)
+    pacing.sent(0.5, first=False)                 # sent again on a fresh connection
+    assert not pacing.may_start(0.7) and pacing.may_start(0.75)
+    pacing.start(0.75)
+    pacing.finish(sent=False)                     # refused before it left
+    assert pacing.may_start(1.0)
+
+
+class _SlowToConnect:
+    """A fetcher whose first request takes 0.35 s to leave (a slow connect), the rest none;
+    records when each one leaves."""
+
+    def __init__(self, pol):
+        self.policy = pol
+        self.left = []
+        self.slow = True
+
+    def request(self, url, headers, on_send=None):
+        if self.slow:
+            self.slow = False
+            time.sleep(0.35)
+        self.left.append(time.monotonic())
+        on_send()
+        return Response(url=url, status=200, body=b"<p>x</p>")
+
+
+def test_a_request_slow_to_leave_holds_its_host_next_start():
+    # before: the second start was timed from when the first was scheduled, so it left
+    # 0.2 s after that, before the first had left at all
+    fetcher = _SlowToConnect(policy(host_delay=0.2))
+    frontier = Frontier(fetcher, threads=4)
+    try:
+        for i in range(3):
+            frontier.submit(f"http://127.0.0.1:9/p{i}", tag=i)
+        assert len(list(frontier.drain())) == 3
+    finally:
+        frontier.close()
+    left = sorted(fetcher.left)
+    assert min(b - a for a, b in zip(left, left[1:])) >= 0.2 - SLACK
 
 
 def test_robots_rules_allow_everything_when_missing():

@@ -226,8 +226,8 @@ class Frontier:
             if not host.queued():
                 del self._active[key]
                 continue
-            if host.pacing.in_flight >= host.pacing.max_in_flight:
-                continue                          # woken when one of its requests ends
+            if host.pacing.held():
+                continue                          # woken when one of its requests ends or leaves
             if host.ready and host.pacing.may_start(now):
                 if best is None or host.pacing.next_start < best.pacing.next_start:
                     best = host
@@ -262,20 +262,25 @@ class Frontier:
                         wait = None
                     self._cond.wait(wait)
             job, host = picked
+            sends = []
             try:
-                outcome = self.fetcher.request(job.url, job.headers,
-                                               on_send=lambda host=host: self._sending(host))
+                outcome = self.fetcher.request(
+                    job.url, job.headers, on_send=lambda: self._sending(host, sends))
             except FetchError as exc:
                 outcome = exc
             with self._cond:
-                host.pacing.finish()
+                host.pacing.finish(sent=bool(sends))
                 self._settle(job, host, outcome, self.clock())
                 self._cond.notify_all()
 
-    def _sending(self, host: _Host) -> None:
-        """The request leaves now: a connection set up for it may have taken a while."""
+    def _sending(self, host: _Host, sends: list) -> None:
+        """The request leaves now: a connection set up for it may have taken a while. sends:
+        this request's earlier sends (a retry on a fresh connection is one more)."""
         with self._cond:
-            host.pacing.sent(self.clock())
+            host.pacing.sent(self.clock(), first=not sends)
+            sends.append(True)
+            if host.ready:
+                self._cond.notify_all()           # its next request may be timed now
 
     # ------------------------------------------------------------------ what a request means
 

@@ -39,6 +39,7 @@ class HostPacing:
     max_delay: float = 30.0
     max_failures: int = 5          # 0: never back off
     in_flight: int = 0
+    unsent: int = 0                # started, not yet on the wire (a connection being made)
     next_start: float = 0.0
     failures: int = 0
     backed_off_until: float = 0.0
@@ -50,19 +51,32 @@ class HostPacing:
     def __post_init__(self):
         self.floor = self.delay
 
+    def held(self) -> bool:
+        """No start however long one waits, until a request ends or leaves: as many in flight
+        as allowed, or a paced request not yet sent (its spacing counts from when it leaves, so
+        the next cannot be timed before that)."""
+        return self.in_flight >= self.max_in_flight or bool(self.unsent and self.delay)
+
     def may_start(self, now: float) -> bool:
-        return self.in_flight < self.max_in_flight and now >= self.next_start
+        return not self.held() and now >= self.next_start
 
     def start(self, now: float) -> None:
         self.in_flight += 1
+        self.unsent += 1
         self.next_start = now + self.delay
 
-    def sent(self, now: float) -> None:
-        """The request started at start() leaves only now: the next starts after it."""
+    def sent(self, now: float, first: bool = True) -> None:
+        """The request started at start() leaves only now (first: for the first time; it may
+        be sent again on a fresh connection): the next starts after it."""
+        if first:
+            self.unsent -= 1
         self.next_start = max(self.next_start, now + self.delay)
 
-    def finish(self) -> None:
+    def finish(self, sent: bool = True) -> None:
+        """A request is over; sent: whether it ever left (a refused connection never did)."""
         self.in_flight -= 1
+        if not sent:
+            self.unsent -= 1
 
     def is_backed_off(self, now: float) -> bool:
         if self.backed_off_until and now >= self.backed_off_until:
