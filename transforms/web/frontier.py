@@ -279,7 +279,7 @@ class Frontier:
         with self._cond:
             host.pacing.sent(self.clock(), first=not sends)
             sends.append(True)
-            if host.ready:
+            if host.queued():
                 self._cond.notify_all()           # its next request may be timed now
 
     # ------------------------------------------------------------------ what a request means
